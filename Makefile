@@ -1,0 +1,24 @@
+# Two commands set up everything on a fresh machine:
+#   make demo   install, synthesise data, train the CPU demo model, evaluate it
+#   make test   install, run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo clean-demo
+
+install: $(STAMP)
+
+# Re-run the installer only when what it installs changed.
+$(STAMP): setup.py requirements/*.txt tools/setup/*.sh
+	VENV=$(VENV) bash tools/setup/install.sh
+	touch $@
+
+test: install
+	$(PY) -m pytest tests -q
+
+demo: install
+	PYTHON=$(PY) bash tools/demo.sh
+
+clean-demo:
+	rm -rf data/synthetic_demo work_dirs/demo

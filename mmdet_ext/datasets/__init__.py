@@ -1,0 +1,3 @@
+from .one_class_coco import OneClassCocoDataset
+
+__all__ = ['OneClassCocoDataset']

@@ -1,0 +1,190 @@
+"""Greedy detection matching and the precision/recall/F1 arithmetic built on it.
+
+Pure numpy, no OpenMMLab imports: the metric, the standalone evaluator and the tests share it.
+Boxes are ``[x1, y1, x2, y2]`` in pixels.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+SIZE_BUCKETS = ('tiny', 'small', 'medium', 'large')
+
+
+def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """IoU matrix (len(a), len(b)) of two sets of xyxy boxes."""
+    boxes_a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
+    boxes_b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    lt = np.maximum(boxes_a[:, None, :2], boxes_b[None, :, :2])
+    rb = np.minimum(boxes_a[:, None, 2:], boxes_b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(axis=2)
+    area_a = (boxes_a[:, 2:] - boxes_a[:, :2]).clip(0).prod(axis=1)
+    area_b = (boxes_b[:, 2:] - boxes_b[:, :2]).clip(0).prod(axis=1)
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def size_bucket(boxes: np.ndarray, edges: Sequence[float] = (16, 32, 96)) -> np.ndarray:
+    """Index into :data:`SIZE_BUCKETS` per box: area < edges[0]², < edges[1]², < edges[2]², else."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    area = (boxes[:, 2:] - boxes[:, :2]).clip(0).prod(axis=1)
+    return np.searchsorted(np.square(np.asarray(edges, dtype=np.float64)), area, side='right')
+
+
+@dataclass
+class ImageMatch:
+    """Result of matching one image's predictions to its ground truth.
+
+    Attributes:
+        scores: prediction scores, sorted descending.
+        pred_is_tp: whether each (sorted) prediction matched a ground-truth box.
+        pred_gt: index of the matched ground-truth box per prediction, -1 if none.
+        gt_best_score: score of the prediction matched to each ground-truth box, -inf if none.
+    """
+    scores: np.ndarray
+    pred_is_tp: np.ndarray
+    pred_gt: np.ndarray
+    gt_best_score: np.ndarray
+
+
+def match_image(pred_boxes, pred_scores, gt_boxes, iou_thr: float = 0.5) -> ImageMatch:
+    """Greedy matching by descending score.
+
+    Each prediction, from the highest score down, takes the not-yet-matched ground-truth box
+    with which it has the largest IoU, provided that IoU is >= ``iou_thr``. Because a
+    prediction's match depends only on higher-scored ones, the matches at any score threshold
+    are the prefix of this list: one pass serves a whole threshold sweep.
+    """
+    pred_boxes = np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4)
+    scores = np.asarray(pred_scores, dtype=np.float64).reshape(-1)
+    gt_boxes = np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
+    order = np.argsort(-scores, kind='stable')
+    pred_boxes, scores = pred_boxes[order], scores[order]
+    ious = box_iou(pred_boxes, gt_boxes)
+    gt_taken = np.zeros(len(gt_boxes), dtype=bool)
+    pred_gt = np.full(len(pred_boxes), -1, dtype=np.int64)
+    gt_best_score = np.full(len(gt_boxes), -np.inf)
+    for i in range(len(pred_boxes)):
+        if not len(gt_boxes):
+            break
+        candidates = np.where(gt_taken, -1.0, ious[i])
+        j = int(np.argmax(candidates))
+        if candidates[j] >= iou_thr:
+            gt_taken[j] = True
+            pred_gt[i] = j
+            gt_best_score[j] = scores[i]
+    return ImageMatch(scores, pred_gt >= 0, pred_gt, gt_best_score)
+
+
+@dataclass
+class PRF:
+    """Counts and rates at one score threshold."""
+    tp: int
+    fp: int
+    fn: int
+    threshold: float = 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        denom = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / denom if denom else 0.0
+
+    def as_dict(self) -> Dict[str, float]:
+        return dict(precision=self.precision, recall=self.recall, f1=self.f1, tp=self.tp,
+                    fp=self.fp, fn=self.fn, threshold=self.threshold)
+
+
+def prf_at(scores: np.ndarray, is_tp: np.ndarray, num_gt: int, threshold: float) -> PRF:
+    """P/R/F1 counting predictions with score >= threshold."""
+    keep = scores >= threshold
+    tp = int(np.count_nonzero(is_tp & keep))
+    return PRF(tp=tp, fp=int(np.count_nonzero(keep)) - tp, fn=num_gt - tp, threshold=threshold)
+
+
+def sweep_thresholds(scores: np.ndarray, is_tp: np.ndarray, num_gt: int) -> Dict[str, np.ndarray]:
+    """Precision, recall and F1 at every distinct score (descending thresholds)."""
+    order = np.argsort(-scores, kind='stable')
+    scores, is_tp = scores[order], is_tp[order]
+    tp = np.cumsum(is_tp)
+    fp = np.cumsum(~is_tp)
+    # Only the last prediction of a run of equal scores is a reachable operating point.
+    last = np.r_[scores[1:] != scores[:-1], True] if len(scores) else np.zeros(0, bool)
+    tp, fp, thr = tp[last], fp[last], scores[last]
+    precision = tp / np.maximum(tp + fp, 1)
+    recall = tp / num_gt if num_gt else np.zeros_like(precision, dtype=float)
+    f1 = 2 * tp / np.maximum(2 * tp + fp + (num_gt - tp), 1)
+    return dict(threshold=thr, precision=precision, recall=recall, f1=f1)
+
+
+def best_f1(scores: np.ndarray, is_tp: np.ndarray, num_gt: int) -> PRF:
+    """The operating point with the highest F1 (ties: the highest threshold)."""
+    curve = sweep_thresholds(scores, is_tp, num_gt)
+    if not len(curve['f1']):
+        return PRF(tp=0, fp=0, fn=num_gt, threshold=1.0)
+    best = int(np.argmax(curve['f1']))
+    return prf_at(scores, is_tp, num_gt, float(curve['threshold'][best]))
+
+
+@dataclass
+class MatchSet:
+    """Per-prediction and per-ground-truth records pooled over a dataset, with the image
+    each came from, so any subset (size bucket, image attribute) can be scored."""
+    scores: List[np.ndarray] = field(default_factory=list)
+    is_tp: List[np.ndarray] = field(default_factory=list)
+    pred_bucket: List[np.ndarray] = field(default_factory=list)
+    pred_image: List[np.ndarray] = field(default_factory=list)
+    gt_bucket: List[np.ndarray] = field(default_factory=list)
+    gt_image: List[np.ndarray] = field(default_factory=list)
+    gt_best_score: List[np.ndarray] = field(default_factory=list)
+
+    def add(self, image_index: int, pred_boxes, pred_scores, gt_boxes, iou_thr: float,
+            bucket_edges: Sequence[float]) -> None:
+        m = match_image(pred_boxes, pred_scores, gt_boxes, iou_thr)
+        gt_boxes = np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
+        gt_bucket = size_bucket(gt_boxes, bucket_edges)
+        order = np.argsort(-np.asarray(pred_scores, dtype=np.float64).reshape(-1), kind='stable')
+        sorted_boxes = np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4)[order]
+        # A true positive counts in its ground-truth box's bucket, a false positive in its own.
+        pred_bucket = np.where(m.pred_is_tp, gt_bucket[np.maximum(m.pred_gt, 0)] if len(gt_bucket)
+                               else 0, size_bucket(sorted_boxes, bucket_edges))
+        self.scores.append(m.scores)
+        self.is_tp.append(m.pred_is_tp)
+        self.pred_bucket.append(pred_bucket)
+        self.pred_image.append(np.full(len(m.scores), image_index))
+        self.gt_bucket.append(gt_bucket)
+        self.gt_image.append(np.full(len(gt_boxes), image_index))
+        self.gt_best_score.append(m.gt_best_score)
+
+    def pooled(self) -> Dict[str, np.ndarray]:
+        """Concatenate the per-image records into flat arrays."""
+        def cat(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+        return dict(scores=cat(self.scores, float), is_tp=cat(self.is_tp, bool),
+                    pred_bucket=cat(self.pred_bucket, int), pred_image=cat(self.pred_image, int),
+                    gt_bucket=cat(self.gt_bucket, int), gt_image=cat(self.gt_image, int),
+                    gt_best_score=cat(self.gt_best_score, float))
+
+
+def prf_subset(pooled: Dict[str, np.ndarray], threshold: float,
+               pred_mask: Optional[np.ndarray] = None,
+               gt_mask: Optional[np.ndarray] = None) -> PRF:
+    """P/R/F1 at ``threshold`` over a subset of predictions and ground-truth boxes."""
+    scores, is_tp = pooled['scores'], pooled['is_tp']
+    if pred_mask is None:
+        pred_mask = np.ones(len(scores), bool)
+    if gt_mask is None:
+        gt_mask = np.ones(len(pooled['gt_bucket']), bool)
+    keep = pred_mask & (scores >= threshold)
+    fp = int(np.count_nonzero(keep & ~is_tp))
+    # Recall counts ground truth found by a kept prediction, so it is exact for any subset.
+    found = gt_mask & (pooled['gt_best_score'] >= threshold)
+    tp = int(np.count_nonzero(found))
+    return PRF(tp=tp, fp=fp, fn=int(np.count_nonzero(gt_mask)) - tp, threshold=threshold)

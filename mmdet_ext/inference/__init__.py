@@ -1,0 +1,3 @@
+from .predict import predict_coco
+
+__all__ = ['predict_coco']

@@ -1,0 +1,88 @@
+"""Shared fixtures: a tiny synthetic T-Bank dataset made once per test session."""
+import json
+import os.path as osp
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def tiny_dataset(tmp_path_factory):
+    """A 24-image, 64x64 synthetic dataset with train.json/val.json beside images/."""
+    from projects.tbank_logo.synthetic import generate_dataset
+    root = tmp_path_factory.mktemp('tiny_tbank')
+    generate_dataset(str(root), num_images=24, img_size=64, seed=0, min_box=12,
+                     max_box_frac=0.6, negative_fraction=0.2)
+    coco = json.load(open(root / 'annotations.json'))
+    train_ids = {img['id'] for img in coco['images'][:16]}
+    for name, keep in (('train.json', lambda i: i in train_ids),
+                       ('val.json', lambda i: i not in train_ids)):
+        subset = dict(coco, images=[im for im in coco['images'] if keep(im['id'])],
+                      annotations=[a for a in coco['annotations'] if keep(a['image_id'])])
+        json.dump(subset, open(root / name, 'w'))
+    return root
+
+
+def _rescale_pipeline(pipeline, size):
+    """Set every image-size argument of a pipeline (and nested pre_transforms) to ``size``."""
+    for t in pipeline:
+        for key in ('img_scale', 'scale'):
+            if key in t:
+                t[key] = (size, size)
+        if 'border' in t and t.get('type') == 'YOLOv5RandomAffine':
+            t['border'] = (-size // 2, -size // 2)
+        if 'pre_transform' in t:
+            _rescale_pipeline(t['pre_transform'], size)
+
+
+def make_tiny_cfg(data_root, work_dir, img_size=64, max_epochs=1, config='yolov8_n_tbank_demo_cpu.py'):
+    """The demo config shrunk to run in seconds: tiny images, no workers, no visualisation."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    cfg.work_dir = str(work_dir)
+    root = str(data_root) + '/'
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dl = cfg[loader]
+        dl.num_workers, dl.persistent_workers = 0, False
+        dl.dataset.data_root = root
+        _rescale_pipeline(dl.dataset.pipeline, img_size)
+    cfg.train_dataloader.batch_size = 4
+    for hook in cfg.custom_hooks:
+        if hook.type.endswith('PipelineSwitchHook'):
+            _rescale_pipeline(hook.switch_pipeline, img_size)
+            hook.switch_epoch = max_epochs + 1
+    cfg.val_evaluator.ann_file = root + 'val.json'
+    cfg.test_evaluator = cfg.val_evaluator
+    cfg.train_cfg.max_epochs = max_epochs
+    cfg.train_cfg.val_interval = max_epochs
+    cfg.train_cfg.pop('dynamic_intervals', None)
+    cfg.default_hooks.param_scheduler.max_epochs = max_epochs
+    cfg.default_hooks.checkpoint.interval = max_epochs
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.visualization.draw = False
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+@pytest.fixture
+def tiny_cfg(tiny_dataset, tmp_path):
+    return make_tiny_cfg(tiny_dataset, tmp_path / 'work')
+
+
+@pytest.fixture(scope='session')
+def trained_run(tiny_dataset, tmp_path_factory):
+    """Train the tiny demo model for a few epochs once; returns (runner, work_dir).
+
+    Mosaic is switched off (the stage-2 pipeline is used throughout) and warm-up is short,
+    so the loss curve of so few iterations is not dominated by augmentation noise.
+    """
+    from mmengine.runner import Runner
+    work_dir = tmp_path_factory.mktemp('tiny_run')
+    cfg = make_tiny_cfg(tiny_dataset, work_dir, max_epochs=6)
+    switch = [h for h in cfg.custom_hooks if h.type.endswith('PipelineSwitchHook')][0]
+    cfg.train_dataloader.dataset.pipeline = switch.switch_pipeline
+    cfg.default_hooks.param_scheduler.warmup_mim_iter = 4
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner, work_dir

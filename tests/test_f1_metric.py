@@ -1,0 +1,128 @@
+"""TBankF1Metric: equal to pycocotools' mAP and to the standalone evaluator on the same input."""
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+import projects.tbank_logo  # noqa: F401
+from mmyolo.registry import METRICS
+
+from mmdet_ext.evaluation.report import evaluate_detections, results_from_coco
+
+
+def random_case(seed=0, num_images=12):
+    """A COCO ground truth and noisy predictions around it (some misses, some false alarms)."""
+    rng = np.random.default_rng(seed)
+    images, anns, preds = [], [], []
+    for img_id in range(1, num_images + 1):
+        images.append(dict(id=img_id, file_name=f'{img_id}.jpg', width=200, height=150,
+                           scene=['street', 'screen'][img_id % 2]))
+        for _ in range(rng.integers(0, 4)):
+            w, h = rng.uniform(4, 80, 2)
+            x, y = rng.uniform(0, 200 - w), rng.uniform(0, 150 - h)
+            anns.append(dict(id=len(anns) + 1, image_id=img_id, category_id=1,
+                             bbox=[x, y, w, h], area=w * h, iscrowd=0))
+            if rng.random() < 0.8:
+                jitter = rng.normal(0, 0.1 * min(w, h), 4)
+                preds.append(dict(image_id=img_id, category_id=1, score=float(rng.random()),
+                                  bbox=[x + jitter[0], y + jitter[1], w + jitter[2],
+                                        h + jitter[3]]))
+        for _ in range(rng.integers(0, 2)):
+            preds.append(dict(image_id=img_id, category_id=1, score=float(rng.random() * 0.6),
+                              bbox=[*rng.uniform(0, 100, 2), *rng.uniform(5, 40, 2)]))
+    gt = dict(images=images, annotations=anns, categories=[dict(id=1, name='tbank_logo')])
+    return gt, preds
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_map_equals_pycocotools(seed):
+    gt, preds = random_case(seed)
+    ours = evaluate_detections(results_from_coco(gt, preds))['summary']
+    coco = COCO()
+    coco.dataset = gt
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco.createIndex()
+        ev = COCOeval(coco, coco.loadRes(preds), 'bbox')
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    assert ours['mAP'] == pytest.approx(ev.stats[0], abs=1e-12)
+    assert ours['mAP50'] == pytest.approx(ev.stats[1], abs=1e-12)
+
+
+def test_metric_equals_standalone_evaluator(tmp_path):
+    gt, preds = random_case(3)
+    gt_path, pred_path, out = tmp_path / 'gt.json', tmp_path / 'pred.json', tmp_path / 'r.json'
+    gt_path.write_text(json.dumps(gt))
+    pred_path.write_text(json.dumps(preds))
+
+    metric = METRICS.build(dict(type='TBankF1Metric', ann_file=str(gt_path), score_thr=0.3))
+    metric.dataset_meta = dict(classes=('tbank_logo', ))
+    samples = []
+    for img in gt['images']:
+        mine = [p for p in preds if p['image_id'] == img['id']]
+        boxes = torch.tensor([[p['bbox'][0], p['bbox'][1], p['bbox'][0] + p['bbox'][2],
+                               p['bbox'][1] + p['bbox'][3]] for p in mine]).reshape(-1, 4)
+        samples.append(dict(img_id=img['id'], ori_shape=(img['height'], img['width']),
+                            pred_instances=dict(bboxes=boxes, labels=torch.zeros(len(mine)),
+                                                scores=torch.tensor([p['score'] for p in mine]))))
+    metric.process({}, samples)
+    from_metric = metric.evaluate(len(samples))
+
+    from tools.evaluate import main
+    assert main([str(gt_path), str(pred_path), '--score-thr', '0.3', '--out', str(out)]) == 0
+    standalone = json.loads(out.read_text())
+    for key, value in standalone['summary'].items():
+        assert from_metric[f'tbank/{key}'] == pytest.approx(value), key
+    assert metric.last_report['by_size'] == standalone['by_size']
+    # Image attributes of the COCO file give a breakdown.
+    assert set(standalone['by_attribute']['scene']) == {'street', 'screen'}
+
+
+def test_standalone_evaluator_names_unknown_image(tmp_path, capsys):
+    gt, preds = random_case(4)
+    preds.append(dict(image_id=999, category_id=1, score=0.5, bbox=[0, 0, 5, 5]))
+    (tmp_path / 'gt.json').write_text(json.dumps(gt))
+    (tmp_path / 'pred.json').write_text(json.dumps(preds))
+    from tools.evaluate import main
+    assert main([str(tmp_path / 'gt.json'), str(tmp_path / 'pred.json')]) == 1
+    assert 'image_id 999' in capsys.readouterr().err
+
+
+def test_negative_images_count_false_positives():
+    results = [dict(img_id=1, width=50, height=50, gt_boxes=np.zeros((0, 4)),
+                    pred_boxes=np.array([[0, 0, 10, 10], [20, 20, 30, 30]]),
+                    pred_scores=np.array([0.9, 0.1])),
+               dict(img_id=2, width=50, height=50, gt_boxes=np.array([[0, 0, 10, 10]]),
+                    pred_boxes=np.array([[0, 0, 10, 10]]), pred_scores=np.array([0.8]))]
+    report = evaluate_detections(results, score_thr=0.5)
+    s = report['summary']
+    assert (s['tp'], s['fp'], s['fn']) == (1, 1, 0)
+    assert report['negatives'] == dict(num_images=1, fp=1)
+    assert s['fp_per_neg_image'] == 1.0
+    assert report['by_size']['tiny']['tp'] == 1  # the 10x10 box is tiny (< 16²)
+
+
+def test_plots_and_galleries_are_written(tmp_path):
+    import cv2
+    from mmdet_ext.evaluation.visualize import plot_curves, save_galleries
+    img_path = str(tmp_path / 'a.jpg')
+    cv2.imwrite(img_path, np.full((60, 80, 3), 127, np.uint8))
+    results = [dict(img_id=1, width=80, height=60, img_path=img_path,
+                    gt_boxes=np.array([[5., 5., 20., 20.], [40., 30., 60., 50.]]),
+                    pred_boxes=np.array([[5., 5., 20., 20.], [60., 0., 75., 10.]]),
+                    pred_scores=np.array([0.9, 0.7]))]
+    report = evaluate_detections(results)
+    for path in plot_curves(report, str(tmp_path / 'out')):
+        assert cv2.imread(path) is not None and cv2.imread(path).size > 0
+    counts = save_galleries(results, str(tmp_path / 'out'), score_thr=0.5)
+    # One match, one false alarm (the box at x=60), one miss (the box at x=40).
+    assert counts == dict(overlays=1, fp=1, fn=1)
+    for folder in ('overlays', 'fp', 'fn'):
+        files = list((tmp_path / 'out' / folder).iterdir())
+        assert len(files) == 1 and cv2.imread(str(files[0])) is not None

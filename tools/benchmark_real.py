@@ -1,0 +1,111 @@
+"""Evaluate a checkpoint on the real, hand-labelled photo folders and write a table.
+
+    python tools/benchmark_real.py CONFIG CHECKPOINT [--real-root ../shared/data/real]
+
+Each folder (``<root>/<name>/annotations.json`` + ``images/``) is scored at the photos' own
+sizes; the "all" row pools the folders after removing photos that appear in several of them
+(same 32-hex file-name prefix). Writes ``benchmarks/real_photos.md`` and ``.json``. Skips with
+a clear message (exit 0) when the folder is absent: the photos are not part of the repository.
+"""
+import argparse
+import datetime
+import json
+import os
+import os.path as osp
+import platform
+import re
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PHOTO_KEY = re.compile(r'^([0-9a-f]{32})')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Evaluate a checkpoint on the real photos.',
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--real-root', default=osp.join(REPO, '..', 'shared', 'data', 'real'),
+                        help='folder of <name>/annotations.json + <name>/images/')
+    parser.add_argument('--score-thr', type=float, default=None,
+                        help='fixed operating point (default: score_threshold.json beside the '
+                        'checkpoint if present, else the config\'s metric threshold)')
+    parser.add_argument('--out', default=osp.join(REPO, 'benchmarks', 'real_photos'),
+                        help='output path without extension (.md and .json are written)')
+    parser.add_argument('--limit', type=int, help='only the first N images of each folder')
+    parser.add_argument('--device', default='cpu')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not osp.isdir(args.real_root):
+        print(f'skipped: no real photo folder at {osp.abspath(args.real_root)} '
+              '(pass --real-root)')
+        return 0
+    import mmdet_ext  # noqa: F401
+    import projects.tbank_logo  # noqa: F401
+    from mmdet.apis import init_detector
+    from mmdet_ext.evaluation import evaluate_detections
+    from mmdet_ext.inference import predict_coco
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(args.config)
+    score_thr = args.score_thr
+    calib = osp.join(osp.dirname(args.checkpoint), 'score_threshold.json')
+    if score_thr is None and osp.exists(calib):
+        score_thr = json.load(open(calib))['score_thr']
+    if score_thr is None:
+        score_thr = cfg.test_evaluator.get('score_thr', 0.25)
+    model = init_detector(cfg, args.checkpoint, device=args.device)
+
+    rows, pooled, seen = {}, [], set()
+    for name in sorted(os.listdir(args.real_root)):
+        ann = osp.join(args.real_root, name, 'annotations.json')
+        if not osp.exists(ann):
+            continue
+        coco = json.load(open(ann))
+        results = predict_coco(model, coco, osp.join(args.real_root, name, 'images'),
+                               limit=args.limit)
+        rows[name] = evaluate_detections(results, score_thr=score_thr)
+        for res in results:
+            m = PHOTO_KEY.match(osp.basename(res['img_path']))
+            key = m.group(1) if m else res['img_path']
+            if key not in seen:
+                seen.add(key)
+                pooled.append(dict(res, img_id=len(pooled) + 1))
+    rows['all (deduplicated)'] = evaluate_detections(pooled, score_thr=score_thr)
+    write_tables(rows, args, score_thr)
+    return 0
+
+
+def write_tables(rows, args, score_thr) -> None:
+    meta = dict(command='python tools/benchmark_real.py ' + ' '.join(sys.argv[1:]),
+                config=args.config, checkpoint=args.checkpoint, score_thr=score_thr,
+                machine=f'{platform.machine()}, {os.cpu_count()} CPU cores, {args.device}',
+                date=datetime.date.today().isoformat())
+    header = ('| set | images | boxes | P | R | F1 | mAP@0.5 | mAP@0.5:0.95 | best F1 (thr) | '
+              'FP / negative image |\n|---|---|---|---|---|---|---|---|---|---|')
+    lines = []
+    for name, r in rows.items():
+        s = r['summary']
+        lines.append(f"| {name} | {r['num_images']} | {s['tp'] + s['fn']} | {s['precision']:.3f} | "
+                     f"{s['recall']:.3f} | {s['f1']:.3f} | {s['mAP50']:.3f} | {s['mAP']:.3f} | "
+                     f"{s['best_f1']:.3f} ({s['best_thr']:.2f}) | {s['fp_per_neg_image']:.3f} |")
+    md = (f"# Real-photo benchmark\n\n`{meta['command']}`\n\n"
+          f"Machine: {meta['machine']}; date: {meta['date']}; score threshold {score_thr:.3f}, "
+          f"IoU 0.5.\n\n{header}\n" + '\n'.join(lines) + '\n')
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out + '.md', 'w', encoding='utf-8') as f:
+        f.write(md)
+    with open(args.out + '.json', 'w', encoding='utf-8') as f:
+        json.dump(dict(meta, sets={k: dict(summary=v['summary'], by_size=v['by_size'],
+                                           num_images=v['num_images'])
+                                   for k, v in rows.items()}), f, indent=2)
+    print(md)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

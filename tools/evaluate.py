@@ -1,0 +1,57 @@
+"""Score predictions made elsewhere: ``python tools/evaluate.py GT.json PRED.json``.
+
+PRED.json is in the COCO results format (a list of ``{"image_id", "bbox": [x, y, w, h],
+"score"}``), as MMDetection's ``--out``/``CocoMetric`` or any other detector writes it. The
+numbers are those of ``TBankF1Metric`` on the same input.
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
+
+from mmdet_ext.evaluation.report import (collect_image_attributes, evaluate_detections,  # noqa
+                                         format_report, results_from_coco, save_report)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('gt', help='ground truth, COCO json')
+    parser.add_argument('pred', help='predictions, COCO results json')
+    parser.add_argument('--iou-thr', type=float, default=0.5, help='IoU for a match')
+    parser.add_argument('--score-thr', type=float, default=0.25,
+                        help='score threshold of the fixed operating point')
+    parser.add_argument('--bucket-edges', type=float, nargs=3, default=(16, 32, 96),
+                        help='box side lengths bounding the tiny/small/medium/large buckets')
+    parser.add_argument('--out', help='write the full report (JSON) here')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        with open(args.gt, encoding='utf-8') as f:
+            gt = json.load(f)
+        with open(args.pred, encoding='utf-8') as f:
+            predictions = json.load(f)
+        results = results_from_coco(gt, predictions)
+    except (OSError, ValueError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    except KeyError as e:
+        print(f'error: a ground-truth or prediction entry lacks the field {e}', file=sys.stderr)
+        return 1
+    images = {img['id']: img for img in gt['images']}
+    report = evaluate_detections(results, iou_thr=args.iou_thr, score_thr=args.score_thr,
+                                 bucket_edges=args.bucket_edges,
+                                 image_attributes=collect_image_attributes(images, images))
+    print(format_report(report))
+    if args.out:
+        save_report(report, args.out)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
