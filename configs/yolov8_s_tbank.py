@@ -2,7 +2,8 @@
 # Only what differs from MMYOLO is written here; the n/m/l variants inherit this file.
 _base_ = 'mmyolo::yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py'
 
-custom_imports = dict(imports=['mmdet_ext', 'projects.tbank_logo'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['mmdet_ext', 'projects.tbank_logo.components'], allow_failed_imports=False)
 
 # ========================Frequently modified parameters======================
 # -----data related-----

@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-import projects.tbank_logo  # noqa: F401  (registers the T-Bank components)
+import projects.tbank_logo.components  # noqa: F401  (registers the T-Bank components)
 from mmyolo.registry import DATASETS, METRICS, MODELS
 from mmyolo.utils import register_all_modules
 

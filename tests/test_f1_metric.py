@@ -9,7 +9,7 @@ import torch
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-import projects.tbank_logo  # noqa: F401
+import projects.tbank_logo.components  # noqa: F401
 from mmyolo.registry import METRICS
 
 from mmdet_ext.evaluation.report import evaluate_detections, results_from_coco

@@ -46,7 +46,7 @@ def main(argv=None) -> int:
               '(pass --real-root)')
         return 0
     import mmdet_ext  # noqa: F401
-    import projects.tbank_logo  # noqa: F401
+    import projects.tbank_logo.components  # noqa: F401
     from mmdet.apis import init_detector
     from mmdet_ext.evaluation import evaluate_detections
     from mmdet_ext.inference import predict_coco

@@ -32,6 +32,8 @@ def parse_args(argv=None):
                         '<out-dir>/score_threshold.json (needs --out-dir)')
     parser.add_argument('--show-dir', help='save images with predictions drawn, under '
                         '<work-dir>/<timestamp>/<show-dir>')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation (the config\'s tta_model / tta_pipeline)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -55,6 +57,12 @@ def build_cfg(args) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise SystemExit('--tta needs tta_model and tta_pipeline in the config')
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     if args.show_dir:
         vis = cfg.default_hooks.visualization
         vis.draw, vis.test_out_dir = True, args.show_dir

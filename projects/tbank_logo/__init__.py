@@ -1,7 +1,6 @@
-"""T-Bank logo detector: the T-Bank specifics on top of the generic ``mmdet_ext`` plugin."""
-import mmdet_ext  # noqa: F401  (compat fixes + generic components)
+"""T-Bank logo detector: the T-Bank specifics on top of the generic ``mmdet_ext`` plugin.
 
-from .dataset import TBankLogoDataset
-from .metric import TBankF1Metric
-
-__all__ = ['TBankLogoDataset', 'TBankF1Metric']
+* :mod:`projects.tbank_logo.components` — dataset and metric registered with MMYOLO
+  (configs import it through ``custom_imports``);
+* :mod:`projects.tbank_logo.synthetic` — the synthetic-data generator (numpy/OpenCV/Pillow only).
+"""

@@ -1,0 +1,46 @@
+"""The train/test command-line tools, run in-process on the tiny dataset (CPU)."""
+import json
+import os.path as osp
+
+from conftest import REPO
+
+DEMO_CFG = osp.join(REPO, 'configs', 'yolov8_n_tbank_demo_cpu.py')
+
+
+def data_options(root):
+    root = str(root) + '/'
+    opts = [f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+            for key in ('num_workers=0', 'persistent_workers=False', f'dataset.data_root={root}')]
+    return opts + [f'val_evaluator.ann_file={root}val.json',
+                   f'test_evaluator.ann_file={root}val.json', 'log_level=WARNING']
+
+
+def test_train_cli_runs_on_cpu(tiny_dataset, tmp_path):
+    from tools.train import main
+    work = tmp_path / 'train'
+    assert main([DEMO_CFG, '--work-dir', str(work), '--amp', '--cfg-options',
+                 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 'default_hooks.checkpoint.interval=1', *data_options(tiny_dataset)]) == 0
+    assert (work / 'epoch_1.pth').exists()
+
+
+def test_test_cli_writes_report_plots_galleries_and_threshold(trained_run, tiny_dataset,
+                                                              tmp_path, capsys):
+    from tools.test import main
+    _, work_dir = trained_run
+    ckpt = str(sorted(work_dir.glob('epoch_*.pth'))[-1])
+    out = tmp_path / 'eval'
+    assert main([DEMO_CFG, ckpt, '--work-dir', str(tmp_path / 'w'), '--out-dir', str(out),
+                 '--calibrate', '--out', str(tmp_path / 'preds.pkl'), '--cfg-options',
+                 *data_options(tiny_dataset)]) == 0
+    report = json.loads((out / 'metrics.json').read_text())
+    assert {'summary', 'by_size', 'by_attribute', 'curves'} <= set(report)
+    assert set(report['by_attribute']) >= {'scene', 'lighting'}
+    threshold = json.loads((out / 'score_threshold.json').read_text())
+    assert threshold['score_thr'] == report['summary']['best_thr']
+    for png in ('pr_curve.png', 'f1_curve.png'):
+        assert (out / png).stat().st_size > 1000
+    val_images = len(json.loads((tiny_dataset / 'val.json').read_text())['images'])
+    assert len(list((out / 'overlays').iterdir())) == val_images
+    assert (tmp_path / 'preds.pkl').stat().st_size > 0
+    assert 'calibrated: score >=' in capsys.readouterr().out
