@@ -12,7 +12,7 @@ start=$(date +%s)
 
 if [ ! -f "$data/val.json" ]; then
   "$py" tools/generate_synthetic.py --out "$data" --num-images "$num_images" --img-size 320 \
-    --seed 0 --workers 2
+    --seed 0 --min-box 12 --workers 2
   "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --val-fraction 0.1 \
     --seed 0
 fi

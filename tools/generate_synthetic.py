@@ -22,20 +22,21 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Generate a synthetic T-Bank logo dataset.',
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('--out', required=True, help='output folder (images/ + annotations.json)')
-    p.add_argument('--num-images', type=int, default=1500)
+    p.add_argument('--num-images', type=int, default=1500, help='images to generate')
     p.add_argument('--img-size', type=_size, default=320, help='N or WxH')
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seed', type=int, default=0, help='same seed, same dataset')
     p.add_argument('--min-box', type=float, default=8, help='smallest logo side, px')
     p.add_argument('--max-box-frac', type=float, default=0.5,
                    help='largest logo side as a fraction of the image side')
     p.add_argument('--negative-fraction', type=float, default=0.15,
                    help='share of images without any logo')
-    p.add_argument('--max-logos', type=int, default=3)
-    p.add_argument('--distractor-prob', type=float, default=0.5)
+    p.add_argument('--max-logos', type=int, default=3, help='most logos in one image')
+    p.add_argument('--distractor-prob', type=float, default=0.5,
+                   help='chance of look-alike negatives (bare T, other shields, wordmarks)')
     p.add_argument('--backgrounds', default=None, help='folder of background photos')
     p.add_argument('--logo-source', default=None,
                    help='COCO json whose boxes are copy-pasted as extra logos')
-    p.add_argument('--workers', type=int, default=1)
+    p.add_argument('--workers', type=int, default=1, help='processes (output is the same)')
     return p.parse_args(argv)
 
 

@@ -1,4 +1,5 @@
 """A COCO dataset for one-class detectors that keeps images without objects."""
+from mmengine.fileio import load
 from mmyolo.datasets import YOLOv5CocoDataset
 from mmyolo.registry import DATASETS
 
@@ -29,8 +30,8 @@ class OneClassCocoDataset(YOLOv5CocoDataset):
 
     def load_data_list(self):
         data_list = super().load_data_list()
-        if not self.cat_ids:
-            names = [c['name'] for c in self.coco.dataset.get('categories', [])]
+        if not self.cat_ids:  # error path only: read the file again to name its categories
+            names = [c.get('name') for c in load(self.ann_file).get('categories', [])]
             raise ValueError(f'{self.ann_file}: no category named {list(self.metainfo["classes"])}; '
                              f'the file has categories {names}. Set metainfo=dict(classes=...) '
                              'to the category name used in the file.')
