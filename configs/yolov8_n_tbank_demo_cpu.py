@@ -5,8 +5,8 @@ _base_ = './yolov8_n_tbank.py'
 data_root = 'data/synthetic_demo/'
 img_scale = (320, 320)  # width, height
 
-max_epochs = 7
-save_epoch_intervals = 2
+max_epochs = 8
+save_epoch_intervals = 4
 train_batch_size_per_gpu = 8  # more, smaller steps: a short schedule converges faster
 train_num_workers = 1
 persistent_workers = True

@@ -12,8 +12,9 @@ from conftest import make_tiny_cfg
 def test_loss_goes_down(trained_run):
     runner, _ = trained_run
     losses = runner.message_hub.get_scalar('train/loss').data[0]
-    assert len(losses) >= 12
-    assert np.mean(losses[-4:]) < 0.8 * np.mean(losses[:4]), losses
+    assert len(losses) >= 40
+    # Averages over 8 iterations: single YOLOv8 losses jump with the boxes in each batch.
+    assert np.mean(losses[-8:]) < 0.85 * np.mean(losses[:8]), losses
 
 
 def test_test_loop_reports_f1_and_map(trained_run):
@@ -39,8 +40,8 @@ def test_checkpoint_loads_with_default_torch_load(trained_run):
 def test_resume_from_checkpoint(trained_run, tiny_dataset, tmp_path):
     _, work_dir = trained_run
     ckpt = sorted(work_dir.glob('epoch_*.pth'))[-1]
-    cfg = make_tiny_cfg(tiny_dataset, tmp_path / 'resumed', max_epochs=7)
+    cfg = make_tiny_cfg(tiny_dataset, tmp_path / 'resumed', max_epochs=13)
     cfg.resume, cfg.load_from = True, str(ckpt)
     runner = Runner.from_cfg(cfg)
     runner.train()
-    assert runner.epoch == 7
+    assert runner.epoch == 13

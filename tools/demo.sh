@@ -20,11 +20,15 @@ fi
 trained=$(date +%s)
 checkpoint=$(ls -t "$work"/epoch_*.pth | head -1)
 "$py" tools/test.py "$config" "$checkpoint" --work-dir "$work/test" --out-dir "$work/eval" \
- 
+  --calibrate
 "$py" - "$work/eval/metrics.json" "$checkpoint" $((trained - start)) $(($(date +%s) - start)) <<'PY'
 import json, sys
 path, ckpt, t_train, t_total = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 s = json.load(open(path))['summary']
+result = dict(checkpoint=ckpt, split='held-out synthetic val.json', seconds_data_and_training=t_train,
+              seconds_total=t_total, **{k: s[k] for k in ('f1', 'precision', 'recall', 'score_thr',
+                                                          'mAP50', 'mAP', 'tp', 'fp', 'fn')})
+json.dump(result, open(path.replace('metrics.json', 'demo_result.json'), 'w'), indent=2)
 print(f"\nDEMO RESULT ({ckpt}, held-out synthetic split)\n"
       f"  F1@0.5 = {s['f1']:.4f} at score >= {s['score_thr']}  (P={s['precision']:.4f} R={s['recall']:.4f})\n"
       f"  mAP@0.5 = {s['mAP50']:.4f}   mAP@0.5:0.95 = {s['mAP']:.4f}\n"
