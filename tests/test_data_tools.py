@@ -1,6 +1,5 @@
 """Tests of the generic COCO data tools (mmdet_ext.data_tools) and their CLIs."""
 import importlib.util
-import json
 from pathlib import Path
 
 import numpy as np

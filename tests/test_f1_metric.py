@@ -126,3 +126,27 @@ def test_plots_and_galleries_are_written(tmp_path):
     for folder in ('overlays', 'fp', 'fn'):
         files = list((tmp_path / 'out' / folder).iterdir())
         assert len(files) == 1 and cv2.imread(str(files[0])) is not None
+
+
+def test_combines_with_mmdet_coco_metric_and_agrees_on_map(tmp_path):
+    from mmengine.evaluator import Evaluator
+    gt, preds = random_case(5)
+    gt_path = tmp_path / 'gt.json'
+    gt_path.write_text(json.dumps(gt))
+    evaluator = Evaluator([dict(type='mmdet.CocoMetric', ann_file=str(gt_path), metric='bbox'),
+                           dict(type='mmyolo.TBankF1Metric', ann_file=str(gt_path))])
+    evaluator.dataset_meta = dict(classes=('tbank_logo', ))
+    samples = []
+    for img in gt['images']:
+        mine = [p for p in preds if p['image_id'] == img['id']]
+        boxes = torch.tensor([[p['bbox'][0], p['bbox'][1], p['bbox'][0] + p['bbox'][2],
+                               p['bbox'][1] + p['bbox'][3]] for p in mine]).reshape(-1, 4)
+        samples.append(dict(img_id=img['id'], ori_shape=(img['height'], img['width']),
+                            pred_instances=dict(bboxes=boxes,
+                                                labels=torch.zeros(len(mine), dtype=torch.long),
+                                                scores=torch.tensor([p['score'] for p in mine]))))
+    evaluator.process(samples, {})
+    metrics = evaluator.evaluate(len(samples))
+    # CocoMetric rounds to 3 decimals.
+    assert metrics['coco/bbox_mAP_50'] == pytest.approx(metrics['tbank/mAP50'], abs=6e-4)
+    assert metrics['coco/bbox_mAP'] == pytest.approx(metrics['tbank/mAP'], abs=6e-4)

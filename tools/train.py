@@ -11,6 +11,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 from mmengine.config import Config, DictAction  # noqa: E402
+
+from mmdet_ext.cli import load_config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -27,7 +29,7 @@ def parse_args(argv=None):
                         help='resume from this checkpoint, or, without a path, from the latest '
                         'checkpoint in the work dir')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (e.g. max_epochs=3 '
+                        help='override config settings, key=value (e.g. train_cfg.max_epochs=3 '
                         'train_dataloader.batch_size=8)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher for distributed training')
@@ -39,14 +41,7 @@ def parse_args(argv=None):
 
 def build_cfg(args) -> Config:
     """The config with the command line applied (work dir, AMP, resume, overrides)."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     if args.amp:
         import torch
         if not torch.cuda.is_available():
