@@ -39,6 +39,20 @@ def random_case(seed=0, num_images=12):
     return gt, preds
 
 
+def data_samples(gt, preds):
+    """COCO-format predictions as the data samples a detector's test step produces."""
+    samples = []
+    for img in gt['images']:
+        mine = [p for p in preds if p['image_id'] == img['id']]
+        boxes = torch.tensor([[p['bbox'][0], p['bbox'][1], p['bbox'][0] + p['bbox'][2],
+                               p['bbox'][1] + p['bbox'][3]] for p in mine]).reshape(-1, 4)
+        samples.append(dict(img_id=img['id'], ori_shape=(img['height'], img['width']),
+                            pred_instances=dict(bboxes=boxes,
+                                                labels=torch.zeros(len(mine), dtype=torch.long),
+                                                scores=torch.tensor([p['score'] for p in mine]))))
+    return samples
+
+
 @pytest.mark.parametrize('seed', [0, 1, 2])
 def test_map_equals_pycocotools(seed):
     gt, preds = random_case(seed)
@@ -63,14 +77,7 @@ def test_metric_equals_standalone_evaluator(tmp_path):
 
     metric = METRICS.build(dict(type='TBankF1Metric', ann_file=str(gt_path), score_thr=0.3))
     metric.dataset_meta = dict(classes=('tbank_logo', ))
-    samples = []
-    for img in gt['images']:
-        mine = [p for p in preds if p['image_id'] == img['id']]
-        boxes = torch.tensor([[p['bbox'][0], p['bbox'][1], p['bbox'][0] + p['bbox'][2],
-                               p['bbox'][1] + p['bbox'][3]] for p in mine]).reshape(-1, 4)
-        samples.append(dict(img_id=img['id'], ori_shape=(img['height'], img['width']),
-                            pred_instances=dict(bboxes=boxes, labels=torch.zeros(len(mine)),
-                                                scores=torch.tensor([p['score'] for p in mine]))))
+    samples = data_samples(gt, preds)
     metric.process({}, samples)
     from_metric = metric.evaluate(len(samples))
 
@@ -136,15 +143,7 @@ def test_combines_with_mmdet_coco_metric_and_agrees_on_map(tmp_path):
     evaluator = Evaluator([dict(type='mmdet.CocoMetric', ann_file=str(gt_path), metric='bbox'),
                            dict(type='mmyolo.TBankF1Metric', ann_file=str(gt_path))])
     evaluator.dataset_meta = dict(classes=('tbank_logo', ))
-    samples = []
-    for img in gt['images']:
-        mine = [p for p in preds if p['image_id'] == img['id']]
-        boxes = torch.tensor([[p['bbox'][0], p['bbox'][1], p['bbox'][0] + p['bbox'][2],
-                               p['bbox'][1] + p['bbox'][3]] for p in mine]).reshape(-1, 4)
-        samples.append(dict(img_id=img['id'], ori_shape=(img['height'], img['width']),
-                            pred_instances=dict(bboxes=boxes,
-                                                labels=torch.zeros(len(mine), dtype=torch.long),
-                                                scores=torch.tensor([p['score'] for p in mine]))))
+    samples = data_samples(gt, preds)
     evaluator.process(samples, {})
     metrics = evaluator.evaluate(len(samples))
     # CocoMetric rounds to 3 decimals.
