@@ -9,7 +9,7 @@ from PIL import Image
 from mmdet_ext.data_tools import (CocoFormatError, YoloFormatError, bbox_size_bucket,
                                   coco_to_yolo, load_coco, merge_coco, save_coco,
                                   split_coco, validate_coco, yolo_to_coco)
-from mmdet_ext.data_tools.split import image_group
+from mmdet_ext.data_tools.split import image_group_key
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -254,8 +254,8 @@ def test_split_properties():
     assert split_coco(coco, 0.2, seed=2) != (train, val)
     ids_t, ids_v = {i['id'] for i in train['images']}, {i['id'] for i in val['images']}
     assert not ids_t & ids_v and ids_t | ids_v == {i['id'] for i in coco['images']}
-    assert not {image_group(i) for i in train['images']} & \
-        {image_group(i) for i in val['images']}
+    assert not {image_group_key(i) for i in train['images']} & \
+        {image_group_key(i) for i in val['images']}
     assert 0.12 < len(ids_v) / len(coco['images']) < 0.28
     assert len(train['annotations']) + len(val['annotations']) == len(coco['annotations'])
     assert {a['image_id'] for a in val['annotations']} <= ids_v

@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 PathLike = Union[str, os.PathLike]
 
@@ -197,13 +197,3 @@ def count_summary(coco: dict) -> dict:
     pos = sum(1 for im in coco.get('images', []) if im.get('id') in ids_with_boxes)
     return {'images': n_img, 'boxes': len(coco.get('annotations', [])),
             'positives': pos, 'negatives': n_img - pos}
-
-
-def _iter_unique(items: Iterable[str]) -> list:
-    """Keep the first occurrence of each item, preserving order."""
-    seen, out = set(), []
-    for it in items:
-        if it not in seen:
-            seen.add(it)
-            out.append(it)
-    return out

@@ -130,7 +130,3 @@ def split_coco(coco: dict, val_fraction: float = 0.1, seed: int = 0,
         return {**coco, 'images': imgs, 'annotations': anns}
 
     return subset(False), subset(True)
-
-
-#: Name used by the package ``__init__``.
-image_group = image_group_key
