@@ -4,6 +4,7 @@ Each fix names the upstream change it answers, is applied once on ``import mmdet
 idempotent. Nothing here weakens a safety check globally: ``torch.load`` keeps
 ``weights_only=True``; we only allow-list the classes an mmengine checkpoint contains.
 """
+import contextlib
 import functools
 
 import numpy as np
@@ -109,6 +110,29 @@ def use_torchscript_onnx_exporter() -> None:
 
     export_with_torchscript.__torchscript_exporter__ = True
     mmdeploy_onnx.export = export_with_torchscript
+
+
+@contextlib.contextmanager
+def tensorrt_onnx_export_on_cpu():
+    """Let MMDeploy trace a TensorRT-flavoured ONNX on the CPU, inside this block only.
+
+    ``build_task_processor`` refuses ``device='cpu'`` for a TensorRT deploy config, although
+    tracing the graph needs no GPU (only building and running the engine do). Lifting the
+    check for the export lets a CPU machine produce the ONNX that a GPU machine then builds.
+    """
+    from mmdeploy.apis.utils import utils as mmdeploy_utils
+    check = mmdeploy_utils.check_backend_device
+
+    def check_except_tensorrt_cpu(deploy_cfg, device):
+        from mmdeploy.utils import get_backend
+        if not (get_backend(deploy_cfg).value == 'tensorrt' and device == 'cpu'):
+            check(deploy_cfg=deploy_cfg, device=device)
+
+    mmdeploy_utils.check_backend_device = check_except_tensorrt_cpu
+    try:
+        yield
+    finally:
+        mmdeploy_utils.check_backend_device = check
 
 
 def apply_all() -> None:

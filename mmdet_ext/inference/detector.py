@@ -1,0 +1,120 @@
+"""One inference API over every backend: a checkpoint, an ONNX file or a TensorRT engine."""
+import json
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from .detections import Detections
+from .preprocess import PreprocessSpec, preprocess, to_original
+
+DEFAULT_SCORE_THR = 0.25
+SCORE_THRESHOLD_FILE = 'score_threshold.json'  # written by ``tools/test.py --calibrate``
+_BACKENDS = {'.pth': 'pytorch', '.onnx': 'onnxruntime', '.engine': 'tensorrt',
+             '.plan': 'tensorrt'}
+
+
+def sidecar_path(model_path: str) -> str:
+    """The JSON beside an exported model that holds its preprocessing (``end2end.json``)."""
+    return osp.splitext(model_path)[0] + '.json'
+
+
+def read_score_threshold(model_path: str) -> Optional[float]:
+    """The calibrated threshold stored with a model: in its sidecar, else in a
+    ``score_threshold.json`` beside it; None when there is neither."""
+    for path, key in ((sidecar_path(model_path), 'score_thr'),
+                      (osp.join(osp.dirname(model_path), SCORE_THRESHOLD_FILE), 'score_thr')):
+        if osp.isfile(path):
+            with open(path) as f:
+                value = json.load(f).get(key)
+            if value is not None:
+                return float(value)
+    return None
+
+
+class Detector:
+    """Loads a model once and detects logos in BGR images, on any backend.
+
+    Preprocessing is MMYOLO's test pipeline (keep-ratio resize + letterbox to the network input,
+    see :mod:`mmdet_ext.inference.preprocess`), identical for every backend; boxes come back in
+    pixels of the image passed in.
+
+    Attributes:
+        backend: ``'pytorch'``, ``'onnxruntime'`` or ``'tensorrt'``.
+        runtime: the loaded backend (:mod:`mmdet_ext.inference.backends`), kept for every call.
+        score_thr: the threshold :meth:`predict` applies.
+
+    Args:
+        model: a ``.pth`` checkpoint (needs ``config``), an ``.onnx`` file or a TensorRT
+            ``.engine``/``.plan``; the backend follows the extension.
+        config: the MMYOLO config (path or ``Config``). Required for checkpoints; for exported
+            models it is only needed when their sidecar JSON (written by ``tools/deploy.py``)
+            is missing.
+        device: ``'cpu'`` or ``'cuda[:N]'``.
+        score_thr: detections below are dropped by :meth:`predict`. None: the calibrated
+            threshold stored with the model (:func:`read_score_threshold`), else 0.25.
+        spec: override the preprocessing (tests use it to inject a wrong one).
+    """
+
+    def __init__(self, model: str, config=None, device: str = 'cpu',
+                 score_thr: Optional[float] = None, spec: Optional[PreprocessSpec] = None):
+        if not osp.isfile(model):
+            raise FileNotFoundError(f'model file not found: {model}')
+        ext = osp.splitext(model)[1].lower()
+        if ext not in _BACKENDS:
+            raise ValueError(f'unsupported model file {model!r}: expected one of '
+                             f'{sorted(_BACKENDS)}')
+        self.backend = _BACKENDS[ext]
+        if isinstance(config, str):
+            from mmengine.config import Config
+            config = Config.fromfile(config)
+        self.spec = spec or self._load_spec(model, config)
+        self.runtime = self._load_backend(model, config, device)
+        if score_thr is None:
+            score_thr = read_score_threshold(model)
+        self.score_thr = DEFAULT_SCORE_THR if score_thr is None else float(score_thr)
+        self.model_path = model
+
+    def _load_spec(self, model: str, config) -> PreprocessSpec:
+        if self.backend != 'pytorch' and osp.isfile(sidecar_path(model)):
+            return PreprocessSpec.load(sidecar_path(model))
+        if config is None:
+            raise ValueError(f'{model}: pass the model config (no sidecar '
+                             f'{osp.basename(sidecar_path(model))} with the preprocessing)')
+        return PreprocessSpec.from_config(config)
+
+    def _load_backend(self, model: str, config, device: str):
+        from . import backends
+        if self.backend == 'pytorch':
+            if config is None:
+                raise ValueError(f'{model}: a checkpoint needs its config')
+            return backends.PyTorchBackend(config, model, device)
+        if self.backend == 'onnxruntime':
+            return backends.OnnxRuntimeBackend(model, device)
+        return backends.TensorRTBackend(model, device if device.startswith('cuda') else 'cuda:0')
+
+    @property
+    def input_size(self):
+        """``(width, height)`` of the network input."""
+        return self.spec.input_size
+
+    def predict_batch_raw(self, images: Sequence[np.ndarray]) -> List[Detections]:
+        """Detections of each image, every score (down to the model's NMS threshold)."""
+        results = []
+        step = self.runtime.max_batch or max(len(images), 1)
+        for start in range(0, len(images), step):
+            chunk = images[start:start + step]
+            batch, boxes = preprocess(chunk, self.spec)
+            results += [to_original(d, b) for d, b in zip(self.runtime(batch), boxes)]
+        return results
+
+    def predict_batch(self, images: Sequence[np.ndarray]) -> List[Detections]:
+        """Detections scored at least :attr:`score_thr`, per image."""
+        return [d.above(self.score_thr) for d in self.predict_batch_raw(images)]
+
+    def predict_raw(self, image: np.ndarray) -> Detections:
+        return self.predict_batch_raw([image])[0]
+
+    def predict(self, image: np.ndarray) -> Detections:
+        """Detect in one BGR ``uint8`` image ``(H, W, 3)``."""
+        return self.predict_raw(image).above(self.score_thr)
