@@ -8,6 +8,7 @@ from . import compat
 
 compat.apply_all()
 
-from . import datasets, evaluation  # noqa: E402,F401  (registration on import)
+# registration on import
+from . import datasets, engine, evaluation, models, transforms  # noqa: E402,F401
 
 __version__ = '0.1.0'

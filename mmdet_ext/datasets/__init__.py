@@ -1,3 +1,4 @@
 from .one_class_coco import OneClassCocoDataset
+from .small_object_repeat import SmallObjectRepeatDataset
 
-__all__ = ['OneClassCocoDataset']
+__all__ = ['OneClassCocoDataset', 'SmallObjectRepeatDataset']

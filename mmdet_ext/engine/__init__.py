@@ -1,0 +1,3 @@
+from .hooks import FreezeBackboneHook, HardNegativeMiningHook, ReproducibilityHook
+
+__all__ = ['FreezeBackboneHook', 'HardNegativeMiningHook', 'ReproducibilityHook']

@@ -1,0 +1,5 @@
+from .freeze_backbone_hook import FreezeBackboneHook
+from .hard_negative_mining_hook import HardNegativeMiningHook
+from .reproducibility_hook import ReproducibilityHook
+
+__all__ = ['FreezeBackboneHook', 'HardNegativeMiningHook', 'ReproducibilityHook']

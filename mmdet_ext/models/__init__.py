@@ -1,0 +1,3 @@
+from .losses import SmallObjectWeightedIoULoss
+
+__all__ = ['SmallObjectWeightedIoULoss']

@@ -1,0 +1,3 @@
+from .small_object_iou_loss import SmallObjectWeightedIoULoss
+
+__all__ = ['SmallObjectWeightedIoULoss']
