@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo clean-demo
+.PHONY: install test demo clean-demo serve
 
 install: $(STAMP)
 
@@ -22,3 +22,11 @@ demo: install
 
 clean-demo:
 	rm -rf data/synthetic_demo work_dirs/demo
+
+# `make serve [MODEL=...] [CONFIG=...] [PORT=...] [SERVE_ARGS='--timeout 8 ...']`: the
+# detection service on the demo model (any Detector model: .pth with CONFIG, .onnx, .engine).
+MODEL ?= work_dirs/demo/epoch_8.pth
+CONFIG ?= configs/yolov8_n_tbank_demo_cpu.py
+PORT ?= 8000
+serve: install
+	$(PY) tools/serve.py --model $(MODEL) --config $(CONFIG) --port $(PORT) $(SERVE_ARGS)

@@ -1,0 +1,70 @@
+"""Every knob of the detection service, in one dataclass (``tools/serve.py`` fills it)."""
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+
+@dataclass
+class ServiceSettings:
+    """Limits, inference path, and optional extras of the service.
+
+    Limits (what protects the process):
+        timeout_s: per-image budget from upload received to answer, queueing included; work
+            that runs past it is abandoned and answered 504. The requirement is 10 s.
+        worker_threads: inference threads; at most this many images are processed at once.
+        queue_size: images admitted to wait for a thread; one more request is answered 503.
+        max_upload_bytes: larger uploads are answered 413 without reading them whole.
+        max_pixels, max_side: images above either (read from the header, before the pixels
+            are decoded) are answered 413; this is what stops decompression bombs.
+
+    Inference path:
+        tile_min_side: images whose longer side exceeds it go through tiled inference (tiles of
+            the network input size, plus a full-image pass). None: 2x the longer network side.
+            0 turns tiling off.
+        tile_overlap, tile_iou_thr: overlap of neighbouring tiles; IoU of the merging NMS.
+        tile_max_side: a larger image is downscaled to this longer side before tiling (bounds
+            the tile count, hence the time per image: at most ~26 network passes with the
+            default). None: 4x the longer network side.
+        resize_max_side: images not tiled are first downscaled (keeping the ratio) to this
+            longer side.
+        score_thr: threshold of the answer; None takes the detector's (calibrated) one.
+
+    Extras:
+        verifier_band: ``(low, high)`` scores handed to the optional verifier, which decides for
+            those boxes alone; None low means the score threshold.
+        retrain_dir: when set, images whose top score lies in ``retrain_band`` are saved there
+            with their predictions, until ``retrain_max_files`` / ``retrain_max_bytes``.
+    """
+    timeout_s: float = 8.0
+    worker_threads: int = 1
+    queue_size: int = 8
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 40_000_000
+    max_side: int = 20_000
+
+    tile_min_side: Optional[int] = None
+    tile_overlap: float = 0.25
+    tile_iou_thr: float = 0.5
+    tile_max_side: Optional[int] = None
+    resize_max_side: int = 1600
+    score_thr: Optional[float] = None
+
+    verifier_band: Tuple[Optional[float], float] = (None, 1.0)
+    retrain_dir: Optional[str] = None
+    retrain_band: Tuple[float, float] = (0.2, 0.6)
+    retrain_max_files: int = 10_000
+    retrain_max_bytes: int = 2 * 1024 ** 3
+
+    def __post_init__(self):
+        if self.timeout_s <= 0:
+            raise ValueError(f'timeout_s must be positive, got {self.timeout_s}')
+        if self.worker_threads < 1 or self.queue_size < 0:
+            raise ValueError('worker_threads must be >= 1 and queue_size >= 0')
+        for name in ('retrain_band', 'verifier_band'):
+            low, high = getattr(self, name)
+            if low is not None and low > high:
+                raise ValueError(f'{name}: low {low} above high {high}')
+
+    @property
+    def max_in_flight(self) -> int:
+        """Requests admitted at once (running + waiting); also bounds abandoned work."""
+        return self.worker_threads + self.queue_size

@@ -1,0 +1,94 @@
+"""Serve the logo detector over HTTP: ``python tools/serve.py --model MODEL [--port 8000]``.
+
+MODEL is a ``.pth`` checkpoint (with ``--config``), an ``.onnx`` file or a TensorRT
+``.engine`` (see ``mmdet_ext.inference.Detector``); ``--model fake`` serves a model-free
+stand-in that boxes the darkest rectangle, for checking the plumbing. The model loads in the
+background: ``GET /health`` answers 503 until it is ready. API docs at ``/docs``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('--model', required=True, help='checkpoint, .onnx, .engine, or "fake"')
+    p.add_argument('--config', help='model config (needed for a .pth checkpoint)')
+    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
+    p.add_argument('--host', default='127.0.0.1', help='0.0.0.0 to listen on every interface')
+    p.add_argument('--port', type=int, default=8000)
+    p.add_argument('--score-thr', type=float,
+                   help="answer threshold (default: the model's calibrated one, else 0.25)")
+    g = p.add_argument_group('limits')
+    g.add_argument('--timeout', type=float, default=8.0,
+                   help='per-image timeout in seconds (504 past it)')
+    g.add_argument('--worker-threads', type=int, default=1, help='images processed at once')
+    g.add_argument('--queue', type=int, default=8, help='images waiting at most (503 past it)')
+    g.add_argument('--max-upload-mb', type=float, default=20.0, help='413 above')
+    g.add_argument('--max-megapixels', type=float, default=40.0, help='413 above')
+    g = p.add_argument_group('inference path')
+    g.add_argument('--tile-min-side', type=int,
+                   help='tile images whose longer side exceeds this (default: 2x the network '
+                        'input; 0: never tile)')
+    g.add_argument('--tile-max-side', type=int,
+                   help='downscale larger images to this longer side before tiling (default: '
+                        '4x the network input)')
+    g.add_argument('--resize-max-side', type=int, default=1600,
+                   help='downscale untiled images to this longer side')
+    g = p.add_argument_group('retrain pool')
+    g.add_argument('--retrain-dir', help='save uncertain images and predictions here')
+    g.add_argument('--retrain-band', type=float, nargs=2, default=(0.2, 0.6),
+                   metavar=('LOW', 'HIGH'), help='top scores counted as uncertain')
+    g.add_argument('--retrain-max-files', type=int, default=10_000)
+    g.add_argument('--retrain-max-mb', type=float, default=2048.0)
+    p.add_argument('--log-level', default='INFO')
+    return p.parse_args(argv)
+
+
+def build_settings(args):
+    from projects.tbank_logo.service import ServiceSettings
+    return ServiceSettings(
+        timeout_s=args.timeout, worker_threads=args.worker_threads, queue_size=args.queue,
+        max_upload_bytes=int(args.max_upload_mb * 1024 ** 2),
+        max_pixels=int(args.max_megapixels * 1e6), tile_min_side=args.tile_min_side,
+        tile_max_side=args.tile_max_side, resize_max_side=args.resize_max_side,
+        retrain_dir=args.retrain_dir, retrain_band=tuple(args.retrain_band),
+        retrain_max_files=args.retrain_max_files,
+        retrain_max_bytes=int(args.retrain_max_mb * 1024 ** 2))
+
+
+def detector_factory(args):
+    """A callable that loads the detector (run in the background after start-up)."""
+    if args.model == 'fake':
+        from projects.tbank_logo.service.testing import BlobDetector
+        return lambda: BlobDetector(score_thr=0.5 if args.score_thr is None else args.score_thr)
+
+    def load():
+        from mmdet_ext.inference import Detector
+        return Detector(args.model, config=args.config, device=args.device,
+                        score_thr=args.score_thr)
+    return load
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.model != 'fake' and not osp.isfile(args.model):
+        print(f'error: model file not found: {args.model}', file=sys.stderr)
+        return 1
+    if args.model.endswith('.pth') and not args.config:
+        print('error: a .pth checkpoint needs --config', file=sys.stderr)
+        return 1
+    from projects.tbank_logo.service.logging_json import setup_json_logging
+    setup_json_logging(args.log_level)  # first: the imports below already warn
+    import uvicorn
+    from projects.tbank_logo.service import create_app
+    app = create_app(settings=build_settings(args), detector_factory=detector_factory(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
