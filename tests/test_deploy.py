@@ -313,3 +313,50 @@ def test_tensorrt_backend_binds_tensors_with_the_tensorrt10_api(tmp_path):
     engine.write_bytes(b'other')
     with pytest.raises(RuntimeError, match='could not deserialize'):
         TensorRTBackend(str(engine), device='cpu', trt_module=FakeTensorRT)
+
+
+@pytest.mark.parametrize('std,bgr_to_rgb', [((255.0,) * 3, True), ((50.0, 60.0, 70.0), False)])
+def test_normalize_equals_the_data_preprocessor_formula(std, bgr_to_rgb):
+    from mmdet_ext.inference.preprocess import PreprocessSpec, normalize
+    spec = PreprocessSpec((48, 32), mean=(1.0, 2.0, 3.0), std=std, bgr_to_rgb=bgr_to_rgb)
+    images = [np.random.default_rng(i).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+              for i in range(2)]
+    expected = np.stack(images).astype(np.float32)
+    expected = expected[..., ::-1] if bgr_to_rgb else expected
+    expected = ((expected - spec.mean) / np.float32(std)).transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(normalize(images, spec), expected, atol=1e-6)
+
+
+def test_read_image_reduces_large_jpegs_and_keeps_exif_orientation(tmp_path):
+    from PIL import Image
+
+    from mmdet_ext.inference.image_io import read_image
+    img = np.zeros((1200, 2000, 3), np.uint8)
+    img[100:300, 1500:1700] = 255
+    pil = Image.fromarray(img)
+    exif = pil.getexif()
+    exif[0x0112] = 6  # rotated 90 degrees: upright it is 1200 x 2000
+    pil.save(tmp_path / 'rot.jpg', exif=exif, quality=95)
+    small, scale = read_image(str(tmp_path / 'rot.jpg'), min_long_side=320)
+    assert small.shape[:2] == (500, 300) and scale == (4.0, 4.0)
+    full, scale = read_image(str(tmp_path / 'rot.jpg'))
+    assert full.shape[:2] == (2000, 1200) and scale == (1.0, 1.0)
+    cv2.imwrite(str(tmp_path / 'a.png'), img)
+    assert read_image(str(tmp_path / 'a.png'), 320)[0].shape[:2] == (1200, 2000)  # not JPEG
+    (tmp_path / 'bad.jpg').write_bytes(b'not an image')
+    with pytest.raises(ValueError, match='cannot decode'):
+        read_image(str(tmp_path / 'bad.jpg'))
+
+
+def test_predict_file_returns_full_size_pixels(exported, tiny_dataset, tmp_path):
+    from mmdet_ext.evaluation.matching import box_iou
+    from mmdet_ext.inference import Detector
+    det = Detector(str(exported['out'] / 'end2end.onnx'), score_thr=PARITY_SCORE)
+    big = cv2.resize(val_images(tiny_dataset, 1)[0], (1280, 1280),
+                     interpolation=cv2.INTER_NEAREST)
+    cv2.imwrite(str(tmp_path / 'big.jpg'), big, [cv2.IMWRITE_JPEG_QUALITY, 100])
+    from_file = det.predict_file(str(tmp_path / 'big.jpg'))
+    in_memory = det.predict(cv2.imread(str(tmp_path / 'big.jpg')))
+    assert len(from_file) > 0 and from_file.boxes.max() > 320  # full-size coordinates
+    ious = box_iou(from_file.boxes[:3], in_memory.boxes[:3])
+    assert (ious.max(axis=1) > 0.8).all()

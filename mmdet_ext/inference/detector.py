@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from .detections import Detections
+from .image_io import read_image
 from .preprocess import PreprocessSpec, preprocess, to_original
 
 DEFAULT_SCORE_THR = 0.25
@@ -118,3 +119,14 @@ class Detector:
     def predict(self, image: np.ndarray) -> Detections:
         """Detect in one BGR ``uint8`` image ``(H, W, 3)``."""
         return self.predict_raw(image).above(self.score_thr)
+
+    def predict_file(self, path: str) -> Detections:
+        """Detect in an image file, decoding a large JPEG at reduced size (see
+        :func:`~mmdet_ext.inference.image_io.read_image`); boxes in full-size pixels."""
+        image, (sx, sy) = read_image(path, max(self.input_size))
+        dets = self.predict(image)
+        if (sx, sy) != (1.0, 1.0):
+            size = np.array([image.shape[1] * sx, image.shape[0] * sy] * 2, np.float32)
+            boxes = np.minimum(dets.boxes * np.float32([sx, sy, sx, sy]), size)
+            dets = Detections(boxes, dets.scores)
+        return dets

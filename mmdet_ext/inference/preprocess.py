@@ -137,6 +137,11 @@ def letterbox(img: np.ndarray, spec: PreprocessSpec) -> Tuple[np.ndarray, Letter
 
 def normalize(images: Sequence[np.ndarray], spec: PreprocessSpec) -> np.ndarray:
     """Stack letterboxed HWC uint8 images into the network's NCHW float32 input."""
+    if len(set(spec.std)) == 1:
+        # OpenCV's blob maker does the swap, subtraction, scaling and transpose in one pass,
+        # ~10x faster than numpy; it scales by one factor, hence the uniform-std condition.
+        return cv2.dnn.blobFromImages(list(images), 1.0 / spec.std[0], None, spec.mean,
+                                      spec.bgr_to_rgb, False)
     batch = np.stack(images).astype(np.float32)
     if spec.bgr_to_rgb:
         batch = batch[..., ::-1]
