@@ -44,3 +44,20 @@ def test_test_cli_writes_report_plots_galleries_and_threshold(trained_run, tiny_
     assert len(list((out / 'overlays').iterdir())) == val_images
     assert (tmp_path / 'preds.pkl').stat().st_size > 0
     assert 'calibrated: score >=' in capsys.readouterr().out
+
+
+def test_benchmark_real_one_pass_and_tiled(trained_run, tiny_dataset, tmp_path):
+    """The real-photo benchmark on a folder laid out like ../shared/data/real."""
+    from tools.benchmark_real import main
+    _, work_dir = trained_run
+    ckpt = str(sorted(work_dir.glob('epoch_*.pth'))[-1])
+    root = tmp_path / 'real'
+    root.mkdir()
+    (root / 'folder_a').symlink_to(tiny_dataset, target_is_directory=True)
+    for name, extra in (('single', []), ('tiled', ['--tile-size', '32'])):
+        out = tmp_path / name
+        assert main([DEMO_CFG, ckpt, '--real-root', str(root), '--out', str(out),
+                     '--limit', '6', *extra]) == 0
+        report = json.loads(out.with_suffix('.json').read_text())
+        assert report['sets']['folder_a']['num_images'] == 6
+        assert ('tiled' in report['mode']) == bool(extra)

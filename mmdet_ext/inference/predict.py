@@ -1,17 +1,19 @@
 """Run a detector over the images of a COCO file and pair predictions with ground truth."""
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+from .detections import Detections
 
-def predict_coco(model, coco: Dict, images_dir: str, progress: bool = True,
-                 limit: Optional[int] = None) -> List[Dict]:
-    """Predict every image of ``coco`` at its stored size with an MMDetection model.
+
+def predict_coco(predict: Callable[[str], Detections], coco: Dict, images_dir: str,
+                 progress: bool = True, limit: Optional[int] = None) -> List[Dict]:
+    """Predict every image of ``coco``.
 
     Args:
-        model: a model from ``mmdet.apis.init_detector`` (its config's test pipeline resizes
-            each image; boxes come back in original-image pixels).
+        predict: image path -> :class:`Detections` in that image's pixels, unthresholded
+            (e.g. ``lambda p: detector.predict_raw(cv2.imread(p))``).
         coco: a COCO dict; its boxes become ``gt_boxes``.
         images_dir: folder the ``file_name`` entries are relative to.
         progress: show a progress bar.
@@ -19,7 +21,6 @@ def predict_coco(model, coco: Dict, images_dir: str, progress: bool = True,
     Returns per-image results as :func:`mmdet_ext.evaluation.evaluate_detections` takes them;
     an unreadable image is reported and skipped, never fatal.
     """
-    from mmdet.apis import inference_detector
     from tqdm import tqdm
 
     gt = {img['id']: [] for img in coco['images']}
@@ -31,13 +32,12 @@ def predict_coco(model, coco: Dict, images_dir: str, progress: bool = True,
     for img in tqdm(images, disable=not progress, desc=osp.basename(osp.dirname(images_dir))):
         path = osp.join(images_dir, img['file_name'])
         try:
-            pred = inference_detector(model, path).pred_instances
+            pred = predict(path)
         except Exception as e:  # a corrupt photo must not end a long benchmark
             print(f'skipped {path}: {e}')
             continue
         results.append(dict(img_id=img['id'], width=img['width'], height=img['height'],
-                            img_path=path,
-                            pred_boxes=pred.bboxes.cpu().numpy().reshape(-1, 4),
-                            pred_scores=pred.scores.cpu().numpy().reshape(-1),
+                            img_path=path, pred_boxes=pred.boxes.reshape(-1, 4),
+                            pred_scores=pred.scores.reshape(-1),
                             gt_boxes=np.array(gt[img['id']], dtype=np.float64).reshape(-1, 4)))
     return results
