@@ -44,13 +44,32 @@ def parse_args(argv=None):
                    metavar=('LOW', 'HIGH'), help='top scores counted as uncertain')
     g.add_argument('--retrain-max-files', type=int, default=10_000)
     g.add_argument('--retrain-max-mb', type=float, default=2048.0)
+    g = p.add_argument_group('verifier (a second stage for doubtful boxes)')
+    g.add_argument('--verifier', help='verifier.onnx from tools/train_verifier.py')
+    g.add_argument('--verifier-band', nargs=2, metavar=('LOW', 'HIGH'),
+                   help='scores it decides for; LOW "thr" = the score threshold '
+                        '(default: stored with the verifier)')
+    g.add_argument('--verifier-threshold', type=float,
+                   help='keep a box the verifier gives at least this (default: stored)')
     p.add_argument('--log-level', default='INFO')
     return p.parse_args(argv)
 
 
-def build_settings(args):
+def load_verifier(args):
+    """The ``LogoVerifier`` of ``--verifier`` (None without it)."""
+    if not args.verifier:
+        return None
+    from projects.tbank_logo.verifier import LogoVerifier
+    band = args.verifier_band and [None if args.verifier_band[0] in ('thr', 'none')
+                                   else float(args.verifier_band[0]),
+                                   float(args.verifier_band[1])]
+    return LogoVerifier(args.verifier, band=band, threshold=args.verifier_threshold)
+
+
+def build_settings(args, verifier=None):
     from projects.tbank_logo.service import ServiceSettings
     return ServiceSettings(
+        verifier_band=verifier.band if verifier is not None else (None, 1.0),
         timeout_s=args.timeout, worker_threads=args.worker_threads, queue_size=args.queue,
         max_upload_bytes=int(args.max_upload_mb * 1024 ** 2),
         max_pixels=int(args.max_megapixels * 1e6), tile_min_side=args.tile_min_side,
@@ -81,11 +100,16 @@ def main(argv=None) -> int:
     if args.model.endswith('.pth') and not args.config:
         print('error: a .pth checkpoint needs --config', file=sys.stderr)
         return 1
+    if args.verifier and not osp.isfile(args.verifier):
+        print(f'error: verifier file not found: {args.verifier}', file=sys.stderr)
+        return 1
     from projects.tbank_logo.service.logging_json import setup_json_logging
     setup_json_logging(args.log_level)  # first: the imports below already warn
     import uvicorn
     from projects.tbank_logo.service import create_app
-    app = create_app(settings=build_settings(args), detector_factory=detector_factory(args))
+    verifier = load_verifier(args)
+    app = create_app(settings=build_settings(args, verifier),
+                     detector_factory=detector_factory(args), verifier=verifier)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from ..data_tools.tile import tile_starts
+from ..evaluation.matching import box_iou
 from .detections import Detections
 
 #: ``(x, y, w, h)`` of a tile in image pixels.
@@ -40,16 +41,6 @@ def tile_grid(width: int, height: int, tile_size: int, overlap: float = 0.25) ->
             for x in tile_starts(width, tw, min(stride, tw))]
 
 
-def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """IoU of one ``x1, y1, x2, y2`` box with each row of ``boxes``."""
-    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    inter = w * h
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-9)
-
-
 def _nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
     """Greedy NMS; boxes and scores must be sorted by score, high first."""
     keep = []
@@ -57,7 +48,7 @@ def _nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
     for i in range(len(boxes)):
         if alive[i]:
             keep.append(i)
-            alive[i + 1:] &= box_iou(boxes[i], boxes[i + 1:]) < iou_thr
+            alive[i + 1:] &= box_iou(boxes[i], boxes[i + 1:])[0] < iou_thr
     return boxes[keep], scores[keep]
 
 
@@ -72,7 +63,7 @@ def _wbf(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
     fused, members = [], []
     for box, score in zip(boxes, scores):
         if fused:
-            ious = box_iou(box, np.array(fused))
+            ious = box_iou(box, np.array(fused))[0]
             best = int(np.argmax(ious))
             if ious[best] >= iou_thr:
                 members[best].append((box, score))
