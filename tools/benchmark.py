@@ -1,7 +1,8 @@
 r"""Latency, throughput and memory of a detector on every backend available here.
 
-    python tools/benchmark.py --models work_dirs/demo/epoch_8.pth work_dirs/demo/deploy/end2end.onnx \
-        --config configs/yolov8_n_tbank_demo_cpu.py --images ../shared/data/real --out benchmarks/latency_cpu
+    python tools/benchmark.py --config configs/yolov8_n_tbank_demo_cpu.py \
+        --models work_dirs/demo/epoch_8.pth work_dirs/demo/deploy/end2end.onnx \
+        --images ../shared/data/real --out benchmarks/latency_cpu
 
 For each model file (``.pth`` + ``--config``: PyTorch; ``.onnx``: ONNX Runtime; ``.engine``:
 TensorRT) and each device in ``--devices`` it can use, in a fresh process (so peak memory is that

@@ -119,9 +119,9 @@ def write_tables(rows, args, score_thr) -> None:
     with open(args.out + '.md', 'w', encoding='utf-8') as f:
         f.write(md)
     with open(args.out + '.json', 'w', encoding='utf-8') as f:
-        json.dump(dict(meta, mode=mode, sets={k: dict(summary=v['summary'], by_size=v['by_size'],
-                                           num_images=v['num_images'])
-                                   for k, v in rows.items()}), f, indent=2)
+        sets = {k: dict(summary=v['summary'], by_size=v['by_size'], num_images=v['num_images'])
+                for k, v in rows.items()}
+        json.dump(dict(meta, mode=mode, sets=sets), f, indent=2)
     print(md)
 
 

@@ -10,7 +10,6 @@ the service healthy afterwards. Exit status 1 when that fails.
     python tools/fuzz_service.py --model fake --n 600 --out benchmarks/service_fuzz
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -18,13 +17,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 
 def parse_args(argv=None):
+    from projects.tbank_logo.service import bench
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument('--url', help='a running service, e.g. http://127.0.0.1:8000')
-    where.add_argument('--model', help='start tools/serve.py with this model ("fake": none)')
-    p.add_argument('--config', help='model config (for a .pth checkpoint)')
-    p.add_argument('--serve-args', default='', help='more tools/serve.py options, quoted')
+    bench.add_target_args(p)
     p.add_argument('--n', type=int, default=600, help='malformed uploads')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--max-upload-mb', type=float, default=20.0,
@@ -39,14 +35,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from projects.tbank_logo.service import bench
     from projects.tbank_logo.service.testing import malformed_uploads
-    proc, url, pid = None, args.url, None
-    if args.model:
-        port = bench.free_port()
-        serve_args = ['--model', args.model] + (['--config', args.config] if args.config
-                                                else []) + args.serve_args.split()
-        log = (args.out + '_server.log') if args.out else os.devnull
-        proc = bench.spawn_server(serve_args, port, log_path=log)
-        url, pid = f'http://127.0.0.1:{port}', proc.pid
+    proc, url, pid = bench.start_target(args)
     try:
         rss_before = bench.server_rss(url, pid)
         result = bench.fuzz(url, malformed_uploads(args.n, args.seed),

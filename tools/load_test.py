@@ -11,7 +11,6 @@ at ``--requests`` or ``--duration``, whichever comes first.
 """
 import argparse
 import glob
-import os
 import os.path as osp
 import sys
 import tempfile
@@ -20,13 +19,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 
 def parse_args(argv=None):
+    from projects.tbank_logo.service import bench
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument('--url', help='a running service, e.g. http://127.0.0.1:8000')
-    where.add_argument('--model', help='start tools/serve.py with this model ("fake": none)')
-    p.add_argument('--config', help='model config (for a .pth checkpoint)')
-    p.add_argument('--serve-args', default='', help='more tools/serve.py options, quoted')
+    bench.add_target_args(p)
     p.add_argument('--concurrency', type=int, default=4, help='concurrent clients')
     p.add_argument('--requests', type=int, default=500, help='requests at most')
     p.add_argument('--duration', type=float, default=120, help='seconds at most')
@@ -58,14 +54,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from projects.tbank_logo.service import bench
     payloads = load_payloads(args)
-    proc, url, pid = None, args.url, args.pid
-    if args.model:
-        port = bench.free_port()
-        serve_args = ['--model', args.model] + (['--config', args.config] if args.config
-                                                else []) + args.serve_args.split()
-        log = (args.out + '_server.log') if args.out else os.devnull
-        proc = bench.spawn_server(serve_args, port, log_path=log)
-        url, pid = f'http://127.0.0.1:{port}', proc.pid
+    proc, url, pid = bench.start_target(args, args.pid)
     try:
         result = bench.run_load(url, payloads, args.concurrency, args.requests, args.duration,
                                 args.warmup, pid)

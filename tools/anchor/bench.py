@@ -215,4 +215,3 @@ def our_versions() -> Dict[str, str]:
             pass
     found['python'] = platform.python_version()
     return found
-

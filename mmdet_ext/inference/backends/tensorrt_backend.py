@@ -47,7 +47,8 @@ class TensorRTRunner:
         trt_dtype = self.engine.get_tensor_dtype(name)
         return getattr(torch, _TORCH_DTYPES[trt_dtype.name])
 
-    def __call__(self, feeds: Dict[str, 'torch.Tensor']) -> Dict[str, 'torch.Tensor']:
+    def __call__(self, feeds: Dict) -> Dict:
+        """``{input name: torch tensor}`` -> ``{output name: torch tensor}`` on the device."""
         import torch
         missing = set(self.input_names) - set(feeds)
         if missing:

@@ -56,6 +56,29 @@ def spawn_server(serve_args: Sequence[str], port: int, log_path: Optional[str] =
     raise TimeoutError(f'the server was not ready within {ready_timeout} s')
 
 
+def add_target_args(parser) -> None:
+    """``--url`` of a running service, or ``--model`` (+ ``--config``, ``--serve-args``) to
+    start one."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument('--url', help='a running service, e.g. http://127.0.0.1:8000')
+    where.add_argument('--model', help='start tools/serve.py with this model ("fake": none)')
+    parser.add_argument('--config', help='model config (for a .pth checkpoint)')
+    parser.add_argument('--serve-args', default='', help='more tools/serve.py options, quoted')
+
+
+def start_target(args, pid: Optional[int] = None):
+    """``(process or None, url, server pid)`` for :func:`add_target_args`' arguments; a started
+    server logs to ``<args.out>_server.log``."""
+    if not args.model:
+        return None, args.url, pid
+    serve_args = ['--model', args.model] + (['--config', args.config] if args.config
+                                            else []) + args.serve_args.split()
+    log = (args.out + '_server.log') if args.out else os.devnull
+    port = free_port()
+    proc = spawn_server(serve_args, port, log_path=log)
+    return proc, f'http://127.0.0.1:{port}', proc.pid
+
+
 def multipart(data: bytes, field: str = 'file', filename: str = 'image') -> tuple:
     """``(body, content_type)`` of a multipart form with one file."""
     boundary = uuid.uuid4().hex
