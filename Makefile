@@ -24,9 +24,11 @@ clean-demo:
 	rm -rf data/synthetic_demo work_dirs/demo
 
 # `make serve [MODEL=...] [CONFIG=...] [PORT=...] [SERVE_ARGS='--timeout 8 ...']`: the
-# detection service on the demo model (any Detector model: .pth with CONFIG, .onnx, .engine).
-MODEL ?= work_dirs/demo/epoch_8.pth
+# detection service on the demo model exported by `make demo` (ONNX Runtime, with its calibrated
+# threshold); any Detector model works: .onnx, .engine, or a .pth with CONFIG.
+MODEL ?= work_dirs/demo/deploy/end2end.onnx
 CONFIG ?= configs/yolov8_n_tbank_demo_cpu.py
 PORT ?= 8000
 serve: install
+	@test -f $(MODEL) || { echo "no model at $(MODEL): run 'make demo' first"; exit 1; }
 	$(PY) tools/serve.py --model $(MODEL) --config $(CONFIG) --port $(PORT) $(SERVE_ARGS)

@@ -32,6 +32,10 @@ thr=$("$py" -c "import json; print(json.load(open('$work/val_eval/score_threshol
   --cfg-options "test_dataloader.dataset.data_root=$data/test/" \
   test_dataloader.dataset.ann_file=annotations.json \
   "test_evaluator.ann_file=$data/test/annotations.json" "test_evaluator.score_thr=$thr"
+# Export for serving (`make serve`): ONNX with NMS inside, checked against PyTorch.
+"$py" tools/deploy.py "$config" "$checkpoint" --work-dir "$work/deploy" --score-thr "$thr" \
+  --deploy-cfg deploy_configs/detection_onnxruntime_static-320x320.py \
+  --images "$data/test/images" --num-images 16
 "$py" - "$work/eval/metrics.json" "$checkpoint" $((trained - start)) $(($(date +%s) - start)) <<'PY'
 import json, sys
 path, ckpt, t_train, t_total = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
