@@ -1,14 +1,18 @@
 """Train a detector from a config: ``python tools/train.py configs/yolov8_s_tbank.py``.
 
-The arguments are MMYOLO's ``tools/train.py``'s. Runs on the CPU when no GPU is present.
+The arguments are MMYOLO's ``tools/train.py``'s, plus ``--mlflow`` / ``--wandb``. Runs on the
+CPU when no GPU is present, also distributed (``tools/dist_train.sh CONFIG 2``: gloo).
 """
 import argparse
+import datetime
+import importlib.util
 import logging
 import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)  # run from a clone
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
@@ -34,6 +38,12 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher for distributed training')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--mlflow', action='store_true',
+                        help='also log to MLflow, a local store in work_dirs/mlruns '
+                        '(configs/_base_/mlflow.py; needs `pip install mlflow-skinny`)')
+    parser.add_argument('--wandb', action='store_true',
+                        help='also log to Weights & Biases (configs/_base_/wandb.py; needs '
+                        '`pip install wandb`)')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -54,12 +64,86 @@ def build_cfg(args) -> Config:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    for name, package in (('mlflow', 'mlflow'), ('wandb', 'wandb')):
+        if getattr(args, name, False):
+            add_vis_backend(cfg, name, package)
+    check_num_gpus(cfg)
     return cfg
+
+
+# How to install the client of each optional logging backend.
+INSTALL_HINTS = dict(mlflow="pip install mlflow-skinny 'protobuf==3.20.2'", wandb='pip install wandb')
+
+
+def add_vis_backend(cfg: Config, name: str, package: str) -> None:
+    """Append the visualisation backend ``<name>_vis_backend`` of ``configs/_base_/<name>.py``
+    to the config's visualizer (an MLflow run is named after the work dir)."""
+    if importlib.util.find_spec(package) is None:
+        raise SystemExit(f'--{name}: the {package} package is not installed '
+                         f'({INSTALL_HINTS[name]})')
+    backend = Config.fromfile(osp.join(REPO, 'configs', '_base_', f'{name}.py'))
+    backend = backend[f'{name}_vis_backend'].to_dict()
+    if name == 'mlflow' and backend.get('run_name') is None:
+        backend['run_name'] = osp.basename(osp.normpath(cfg.work_dir))
+    backends = cfg.visualizer.setdefault('vis_backends', [])
+    if all(b.get('type') != backend['type'] for b in backends):
+        backends.append(backend)
+
+
+def launcher_world_size(launcher: str) -> int:
+    """The number of processes the launcher started (1 without one)."""
+    variable = dict(pytorch='WORLD_SIZE', slurm='SLURM_NTASKS',
+                    mpi='OMPI_COMM_WORLD_SIZE').get(launcher)
+    return int(os.environ.get(variable, 1)) if variable else 1
+
+
+def check_num_gpus(cfg: Config) -> None:
+    """Warn when the config's lr was computed for another number of processes (``num_gpus``
+    of the recipe configs) than the launcher started."""
+    expected, world = cfg.get('num_gpus'), launcher_world_size(cfg.launcher)
+    if expected is None or expected == world or os.environ.get('RANK', '0') != '0':
+        return
+    print_log(f'the config computed its lr for num_gpus={expected} processes, this run has '
+              f'{world}: the total batch is {world}/{expected} of the one the lr was scaled '
+              'for. Set num_gpus in a child config that re-states optim_wrapper (README, '
+              '"Training recipes"), or set the lr with --cfg-options.',
+              logger='current', level=logging.WARNING)
+
+
+def init_cpu_distributed(cfg: Config) -> None:
+    """Distributed training on a machine without a GPU, through MMEngine's ``pytorch`` launcher.
+
+    MMEngine assumes one GPU per process: it calls ``torch.cuda.set_device`` while starting the
+    process group and gives ``DistributedDataParallel`` ``device_ids``, both refused by a CPU
+    build of PyTorch. Without a GPU the process group is started here (gloo: NCCL needs GPUs),
+    which the Runner then uses as it is, and the model is wrapped without ``device_ids``.
+    """
+    import torch
+    import torch.distributed as dist
+    if cfg.launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
+        return
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
+    backend = dist_cfg.pop('backend', 'gloo')
+    if backend == 'nccl':
+        print_log('no GPU: distributed training on the gloo backend instead of nccl',
+                  logger='current', level=logging.WARNING)
+        backend = 'gloo'
+    dist_cfg.pop('init_backend', None)
+    timeout = datetime.timedelta(seconds=dist_cfg.pop('timeout', 1800))
+    dist.init_process_group(backend=backend, timeout=timeout, **dist_cfg)  # env:// (torchrun)
+    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = backend
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = build_cfg(args)
+    init_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         from mmyolo.registry import RUNNERS
         runner = RUNNERS.build(cfg)
