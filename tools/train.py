@@ -72,19 +72,25 @@ def build_cfg(args) -> Config:
 
 
 # How to install the client of each optional logging backend.
-INSTALL_HINTS = dict(mlflow="pip install mlflow-skinny 'protobuf==3.20.2'", wandb='pip install wandb')
+INSTALL_HINTS = dict(mlflow="pip install mlflow-skinny 'protobuf==3.20.2'",
+                     wandb='pip install wandb')
 
 
 def add_vis_backend(cfg: Config, name: str, package: str) -> None:
     """Append the visualisation backend ``<name>_vis_backend`` of ``configs/_base_/<name>.py``
-    to the config's visualizer (an MLflow run is named after the work dir)."""
+    to the config's visualizer (an MLflow run is named after the work dir; its file store is
+    allowed)."""
     if importlib.util.find_spec(package) is None:
         raise SystemExit(f'--{name}: the {package} package is not installed '
                          f'({INSTALL_HINTS[name]})')
     backend = Config.fromfile(osp.join(REPO, 'configs', '_base_', f'{name}.py'))
     backend = backend[f'{name}_vis_backend'].to_dict()
-    if name == 'mlflow' and backend.get('run_name') is None:
-        backend['run_name'] = osp.basename(osp.normpath(cfg.work_dir))
+    if name == 'mlflow':
+        if backend.get('run_name') is None:
+            backend['run_name'] = osp.basename(osp.normpath(cfg.work_dir))
+        if backend.get('tracking_uri') is None:
+            # MLflow 3 refuses its file store (the local, server-free one) without this
+            os.environ.setdefault('MLFLOW_ALLOW_FILE_STORE', 'true')
     backends = cfg.visualizer.setdefault('vis_backends', [])
     if all(b.get('type') != backend['type'] for b in backends):
         backends.append(backend)
@@ -115,8 +121,10 @@ def init_cpu_distributed(cfg: Config) -> None:
 
     MMEngine assumes one GPU per process: it calls ``torch.cuda.set_device`` while starting the
     process group and gives ``DistributedDataParallel`` ``device_ids``, both refused by a CPU
-    build of PyTorch. Without a GPU the process group is started here (gloo: NCCL needs GPUs),
-    which the Runner then uses as it is, and the model is wrapped without ``device_ids``.
+    build of PyTorch; MMYOLO's ``YOLODetector`` turns its BatchNorms into SyncBatchNorm, which
+    DDP accepts on GPUs only. Without a GPU the process group is started here (gloo: NCCL
+    needs GPUs), which the Runner then uses as it is, the model is wrapped without
+    ``device_ids`` and each process keeps plain BatchNorm statistics.
     """
     import torch
     import torch.distributed as dist
@@ -138,6 +146,11 @@ def init_cpu_distributed(cfg: Config) -> None:
         find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+    if str(cfg.model.get('type', '')).endswith('YOLODetector'):
+        cfg.model.use_syncbn = False
+    if cfg.pop('sync_bn', None) is not None:
+        print_log('no GPU: sync_bn ignored (SyncBatchNorm needs GPUs)', logger='current',
+                  level=logging.WARNING)
 
 
 def main(argv=None) -> int:

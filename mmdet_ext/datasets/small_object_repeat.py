@@ -160,6 +160,16 @@ class SmallObjectRepeatDataset:
     def get_data_info(self, idx: int) -> dict:
         return self.dataset.get_data_info(self._get_ori_dataset_idx(idx))
 
+    @property
+    def pipeline(self):
+        """The wrapped dataset's pipeline: hooks that switch pipelines (MMYOLO's Mosaic
+        switch, ``PipelineSwitchHook``) set it here and must reach the wrapped dataset."""
+        return self.dataset.pipeline
+
+    @pipeline.setter
+    def pipeline(self, value):
+        self.dataset.pipeline = value
+
     def __getitem__(self, idx: int):
         self.full_init()
         return self.dataset[self._get_ori_dataset_idx(idx)]
