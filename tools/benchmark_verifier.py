@@ -147,7 +147,8 @@ def write_report(args, meta, main_row, sweep):
           f"`{meta['verifier']}`. Photos: {meta['photos']} ({meta['split']} side of the "
           f"verifier's split: never trained on), {meta['boxes']} labelled boxes, "
           f"{meta['negative_photos']} photos without a logo; IoU 0.5. Verifier time: "
-          f"{meta['verifier_ms_per_box']:.2f} ms per box asked.\n\n"
+          f"{meta['verifier_ms_per_box']:.2f} ms per box (crop + network, batched per photo)."
+          f"\n\nVerifier trained by `{meta['verifier_trained_by']}`.\n\n"
           f"{header}\n" + '\n'.join(lines) + '\n\n'
           '"FP removed" / "TP lost": answered boxes (score >= threshold) the verifier drops, '
           'by their match before it. "Brought back": boxes under the threshold that a band '
@@ -207,11 +208,13 @@ def main(argv=None) -> int:
         boxes=int(sum(len(c.gt_boxes) for c in cands)),
         negative_photos=sum(1 for c in cands if not len(c.gt_boxes)), score_thr=score_thr,
         detector_s_per_photo=seconds_per_photo, verifier_ms_per_box=ms_per_box,
-        candidates=n_boxes, tiled=not args.no_tile)
+        candidates=n_boxes, tiled=not args.no_tile,
+        verifier_trained_by=read_settings(args.verifier).get('command', 'unknown'))
     if args.sheet:
         by_key = {p.key: p for p in photos}
         dropped = dropped_boxes(cands, score_thr, verifier.band, verifier.threshold)
-        meta['sheet'] = contact_sheet(args.sheet, dropped, by_key)
+        sheet = contact_sheet(args.sheet, dropped, by_key)
+        meta['sheet'] = sheet and osp.relpath(sheet, REPO)
     write_report(args, meta, main_row, sweep)
     return 0
 

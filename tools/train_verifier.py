@@ -44,7 +44,7 @@ def parse_args(argv=None):
                    help='detector predictions on the real photos (COCO results, image_id = '
                         'photo index; written by tools/benchmark_verifier.py '
                         '--save-predictions): adds its boxes as det:tp / det:fp crops')
-    p.add_argument('--per-box', type=int, default=6, help='jittered crops per real logo box')
+    p.add_argument('--per-box', type=int, default=8, help='jittered crops per real logo box')
     p.add_argument('--negatives-per-photo', type=int, default=3,
                    help='random real windows per photo, away from labels')
     p.add_argument('--val-fraction', type=float, default=0.25, help='real photos held out')
@@ -53,7 +53,7 @@ def parse_args(argv=None):
     g.add_argument('--crop-size', type=int, default=64)
     g.add_argument('--context', type=float, default=0.2,
                    help='context around a box per side, as a fraction of its longer side')
-    g.add_argument('--epochs', type=int, default=12)
+    g.add_argument('--epochs', type=int, default=15)
     g.add_argument('--batch-size', type=int, default=128)
     g.add_argument('--lr', type=float, default=3e-3)
     g.add_argument('--threads', type=int, default=1,
