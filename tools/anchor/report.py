@@ -127,7 +127,7 @@ Target ≤ {c['target']} on the median: **{verdict}**.
 
 | end-to-end per image (ms) | median | p90 | p99 | mean | min | calls |
 |---|---|---|---|---|---|---|
-{_row('ours: `cv2.imread` + `Detector.predict` (ONNX Runtime)', c['ours'])}
+{_row('ours: `Detector.predict_file` (decode + ONNX Runtime)', c['ours'])}
 {_row('Ultralytics: `YOLO(onnx).predict(path)`', c['theirs'])}
 
 {_size_table(report.get('by_image_size'))}Where the time goes (medians):
