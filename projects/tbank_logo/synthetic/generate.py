@@ -7,7 +7,7 @@ import json
 import os
 import os.path as osp
 import time
-from multiprocessing import Pool
+import multiprocessing
 
 import cv2
 import numpy as np
@@ -97,7 +97,10 @@ def generate_dataset(out_dir, num_images, img_size=320, seed=0, min_box=8, max_b
                  crops=load_logo_crops(logo_source) if logo_source else None)
     wrap = progress or (lambda it: it)
     if workers > 1:
-        with Pool(workers, initializer=_init, initargs=(state, True)) as pool:
+        # 'spawn', not fork: a process that already runs threads (ONNX Runtime, a server, a
+        # torch pool) can fork a child that deadlocks on a lock copied mid-use.
+        ctx = multiprocessing.get_context('spawn')
+        with ctx.Pool(workers, initializer=_init, initargs=(state, True)) as pool:
             results = list(wrap(pool.imap(make_image, range(num_images), chunksize=8)))
     else:
         _init(state)
