@@ -13,13 +13,11 @@ import json
 import os
 import os.path as osp
 import platform
-import re
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-PHOTO_KEY = re.compile(r'^([0-9a-f]{32})')
 
 
 def parse_args(argv=None):
@@ -52,6 +50,7 @@ def main(argv=None) -> int:
         return 0
     import mmdet_ext  # noqa: F401
     import projects.tbank_logo.components  # noqa: F401
+    from mmdet_ext.data_tools.coco_io import group_key_from_name
     from mmdet_ext.evaluation import evaluate_detections
     from mmdet_ext.inference import predict_coco
     from mmengine.config import Config
@@ -75,8 +74,7 @@ def main(argv=None) -> int:
                                limit=args.limit)
         rows[name] = evaluate_detections(results, score_thr=score_thr)
         for res in results:
-            m = PHOTO_KEY.match(osp.basename(res['img_path']))
-            key = m.group(1) if m else res['img_path']
+            key = group_key_from_name(res['img_path']) or res['img_path']
             if key not in seen:
                 seen.add(key)
                 pooled.append(dict(res, img_id=len(pooled) + 1))

@@ -4,7 +4,6 @@ import os
 import os.path as osp
 import platform
 import random
-import re
 import select
 import subprocess
 import time
@@ -13,7 +12,6 @@ from typing import Dict, List, Optional
 import numpy as np
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
-PHOTO_KEY = re.compile(r'^([0-9a-f]{32})')  # the same source photo in several real folders
 WORKER = osp.join(osp.dirname(osp.abspath(__file__)), 'worker.py')
 
 
@@ -26,10 +24,10 @@ def sample_images(root: str, num: int, seed: int = 0) -> List[str]:
     every = sorted(osp.join(dirpath, name)  # absolute: the worker runs in another folder
                    for dirpath, _, files in os.walk(osp.abspath(root)) for name in files
                    if name.lower().endswith(IMAGE_EXTS))
+    from mmdet_ext.data_tools.coco_io import group_key_from_name
     found = {}
     for path in every:  # sorted first, so the copy kept does not depend on the file system
-        m = PHOTO_KEY.match(osp.basename(path))
-        found.setdefault(m.group(1) if m else path, path)
+        found.setdefault(group_key_from_name(path) or path, path)
     paths = sorted(found.values())
     if not paths:
         raise FileNotFoundError(f'no images ({", ".join(IMAGE_EXTS)}) under {root}')
