@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo clean-demo serve
+.PHONY: install test demo real clean-demo serve
 
 install: $(STAMP)
 
@@ -19,6 +19,10 @@ test: install
 
 demo: install
 	PYTHON=$(PY) bash tools/demo.sh
+
+# The real-photo model (needs ../shared/data/real or REAL_ROOT=...; runs `demo` first if needed).
+real: install
+	PYTHON=$(PY) bash tools/train_real.sh
 
 clean-demo:
 	rm -rf data/synthetic_demo work_dirs/demo

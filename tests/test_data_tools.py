@@ -169,6 +169,36 @@ def test_merge_group_regex_and_cli(tmp_path, capsys):
                                     str(tmp_path / 'o3')]) == 1
 
 
+def test_merge_max_side_downscales_images_and_boxes(tmp_path):
+    root = tmp_path / 'a'
+    (root / 'images').mkdir(parents=True)
+    img = np.zeros((300, 800, 3), np.uint8)
+    img[100:180, 400:520] = 255  # the "logo": a white 120x80 rectangle
+    Image.fromarray(img).save(root / 'images' / 'big.png')
+    _photo(root / 'images' / 'small.jpg', 200, 100, 1)
+    save_coco(_coco([{'id': 1, 'file_name': 'big.png', 'width': 800, 'height': 300},
+                     {'id': 2, 'file_name': 'small.jpg', 'width': 200, 'height': 100}],
+                    [{'id': 1, 'image_id': 1, 'category_id': 1, 'bbox': [400, 100, 120, 80],
+                      'area': 9600, 'iscrowd': 0}]), root / 'annotations.json')
+    out = tmp_path / 'out'
+    assert _cli('merge_coco').main(['--src', str(root), '--out-dir', str(out),
+                                    '--max-side', '400']) == 0
+    merged = load_coco(out / 'annotations.json')
+    assert validate_coco(merged, out / 'images') == []  # sizes match the written files
+    big = next(im for im in merged['images'] if im['original_file_name'] == 'big.png')
+    assert (big['width'], big['height'], big['original_width']) == (400, 150, 800)
+    (ann,) = merged['annotations']
+    assert ann['bbox'] == [200, 50, 60, 40] and ann['area'] == 2400
+    x, y, w, h = map(int, ann['bbox'])
+    pixels = np.asarray(Image.open(out / 'images' / big['file_name']).convert('L'))
+    assert pixels[y + 2:y + h - 2, x + 2:x + w - 2].min() > 240  # the logo is under its box
+    assert pixels.sum() == pytest.approx(255 * w * h, rel=0.05)  # and nothing else is bright
+    small = next(im for im in merged['images'] if im['original_file_name'] == 'small.jpg')
+    assert (small['width'], 'original_width' in small) == (200, False)  # not upscaled
+    assert (out / 'images' / 'small.jpg').read_bytes() == \
+        (root / 'images' / 'small.jpg').read_bytes()  # linked or copied, not re-encoded
+
+
 # ---------------------------------------------------------------- validate
 def _clean():
     return _coco([{'id': 1, 'file_name': 'a.jpg', 'width': 100, 'height': 80},

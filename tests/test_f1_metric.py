@@ -149,3 +149,15 @@ def test_combines_with_mmdet_coco_metric_and_agrees_on_map(tmp_path):
     # CocoMetric rounds to 3 decimals.
     assert metrics['coco/bbox_mAP_50'] == pytest.approx(metrics['tbank/mAP50'], abs=6e-4)
     assert metrics['coco/bbox_mAP'] == pytest.approx(metrics['tbank/mAP'], abs=6e-4)
+
+
+def test_image_attributes_break_down_by_source_folder_not_bookkeeping():
+    from mmdet_ext.evaluation import collect_image_attributes
+    infos = {i: {'id': i, 'file_name': f'{i}.jpg', 'width': 640, 'height': 480,
+                 'source': 'folder_a' if i < 3 else 'folder_b', 'scene': 'street',
+                 'source_repo': 'someone/photos', 'original_width': 1000 + i,
+                 'original_file_name': f'orig{i}.jpg'} for i in range(1, 6)}
+    attrs = collect_image_attributes(infos, infos)
+    assert set(attrs) == {'source', 'scene'}
+    assert attrs['source'] == {1: 'folder_a', 2: 'folder_a', 3: 'folder_b', 4: 'folder_b',
+                               5: 'folder_b'}

@@ -4,7 +4,9 @@
 
 Each folder (``<root>/<name>/annotations.json`` + ``images/``) is scored at the photos' own
 sizes; the "all" row pools the folders after removing photos that appear in several of them
-(same 32-hex file-name prefix). Writes ``benchmarks/real_photos.md`` and ``.json``. Skips with
+(same 32-hex file-name prefix). ``--split val.json`` (a split of the folders merged by
+``tools/data/merge_coco.py``) keeps only that split's photos, at their original size, in every
+folder: the held-out score of a model trained on the other split. Writes ``benchmarks/real_photos.md`` and ``.json``. Skips with
 a clear message (exit 0) when the folder is absent: the photos are not part of the repository.
 """
 import argparse
@@ -33,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument('--out', default=osp.join(REPO, 'benchmarks', 'real_photos'),
                         help='output path without extension (.md and .json are written)')
     parser.add_argument('--limit', type=int, help='only the first N images of each folder')
+    parser.add_argument('--split', default=None,
+                        help='COCO json of merged photos (with source / original_file_name / '
+                        'photo_id fields): evaluate only these photos')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--tile-size', type=int, default=None,
                         help='tiled inference: overlapping tiles of this size (the model input '
@@ -64,12 +69,17 @@ def main(argv=None) -> int:
         score_thr = cfg.test_evaluator.get('score_thr', 0.25)
     predict = make_predict(cfg, args)
 
+    keep = split_filter(args.split) if args.split else None
     rows, pooled, seen = {}, [], set()
     for name in sorted(os.listdir(args.real_root)):
         ann = osp.join(args.real_root, name, 'annotations.json')
         if not osp.exists(ann):
             continue
         coco = json.load(open(ann))
+        if keep:
+            coco = dict(coco, images=[im for im in coco['images'] if keep(name, im)])
+        if not coco['images']:
+            continue
         results = predict_coco(predict, coco, osp.join(args.real_root, name, 'images'),
                                limit=args.limit)
         rows[name] = evaluate_detections(results, score_thr=score_thr)
@@ -81,6 +91,21 @@ def main(argv=None) -> int:
     rows['all (deduplicated)'] = evaluate_detections(pooled, score_thr=score_thr)
     write_tables(rows, args, score_thr)
     return 0
+
+
+def split_filter(split_json):
+    """``(folder, image entry) -> bool``: is the image one of the photos of ``split_json``?
+
+    A photo is matched by its merged entry's source folder and original file name, or by its
+    32-hex photo key, so the copies of a split photo in other folders count too.
+    """
+    from mmdet_ext.data_tools.coco_io import group_key_from_name
+    images = json.load(open(split_json))['images']
+    files = {(im.get('source'), im.get('original_file_name', im['file_name'])) for im in images}
+    keys = {group_key_from_name(im.get('original_file_name', im['file_name'])) for im in images}
+    keys.discard(None)
+    return lambda folder, im: ((folder, im['file_name']) in files
+                               or group_key_from_name(im['file_name']) in keys)
 
 
 def make_predict(cfg, args):
@@ -110,6 +135,9 @@ def write_tables(rows, args, score_thr) -> None:
                      f"{s['best_f1']:.3f} ({s['best_thr']:.2f}) | {s['fp_per_neg_image']:.3f} |")
     mode = (f'tiled inference, {args.tile_size} px tiles + full-image pass' if args.tile_size
             else 'one pass per photo')
+    if args.split:
+        mode += f'; only the photos of {osp.relpath(args.split, REPO)}'
+
     md = (f"# Real-photo benchmark ({mode})\n\n`{meta['command']}`\n\n"
           f"Machine: {meta['machine']}; date: {meta['date']}; score threshold {score_thr:.3f}, "
           f"IoU 0.5.\n\n{header}\n" + '\n'.join(lines) + '\n')

@@ -96,9 +96,35 @@ def _place_file(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+def _write_downscaled(src: Path, dst: Path, size: Tuple[int, int]) -> None:
+    """Write ``src`` resized to ``size`` (w, h; 'area' filter, EXIF orientation applied as
+    OpenCV's reader does) to ``dst``; JPEG quality 95, other formats as they were."""
+    import cv2
+    img = cv2.imread(str(src), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError(f'{src}: cannot decode the image to downscale it')
+    small = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if dst.suffix.lower() in ('.jpg', '.jpeg') else []
+    if dst.exists() or dst.is_symlink():
+        dst.unlink()
+    if not cv2.imwrite(str(dst), small, params):
+        raise OSError(f'{dst}: cannot write the downscaled image')
+
+
+def _scaled_annotation(ann: dict, scale: float) -> dict:
+    """``ann`` with bbox, area and polygon segmentation multiplied by ``scale``."""
+    out = dict(ann, bbox=[v * scale for v in ann['bbox']])
+    if 'area' in ann:
+        out['area'] = ann['area'] * scale * scale
+    if isinstance(ann.get('segmentation'), list):
+        out['segmentation'] = [[v * scale for v in poly] for poly in ann['segmentation']]
+    return out
+
+
 def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
                dedupe: bool = True, group_regex: Optional[str] = None,
-               hash_threshold: int = DEFAULT_HASH_THRESHOLD) -> dict:
+               hash_threshold: int = DEFAULT_HASH_THRESHOLD,
+               max_side: Optional[int] = None) -> dict:
     """Merge COCO datasets into ``out_dir/images/`` + ``out_dir/annotations.json``.
 
     Duplicate photos (across or within sources) are found by :func:`same_photo` (dHash
@@ -117,6 +143,9 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
             keep them on the same side).
         group_regex: optional regex whose first group is a photo id in the file name.
         hash_threshold: max Hamming distance between dHashes of one photo.
+        max_side: if given, images with a longer side are written downscaled to it (boxes
+            scaled alike; ``original_width``/``original_height`` record the source size),
+            which makes training on multi-megapixel photos much cheaper to decode.
 
     Returns:
         Summary dict: ``images_in``, ``images_out``, ``duplicates_dropped``,
@@ -178,18 +207,29 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
             while name.lower() in used_names:  # case-insensitive: safe on macOS/Windows
                 name, n = f'{stem}_{n}{e["path"].suffix}', n + 1
             used_names.add(name.lower())
-            _place_file(e['path'], out_dir / 'images' / name)
+            scale = min(1.0, max_side / max(e['w'], e['h'])) if max_side else 1.0
+            size, extra = (e['w'], e['h']), {}
+            if scale < 1:
+                size = (max(1, round(e['w'] * scale)), max(1, round(e['h'] * scale)))
+                _write_downscaled(e['path'], out_dir / 'images' / name, size)
+                extra = {'original_width': e['w'], 'original_height': e['h']}
+            else:
+                _place_file(e['path'], out_dir / 'images' / name)
             img_id = len(merged['images']) + 1
             merged['images'].append({
-                **e['image'], 'id': img_id, 'file_name': name, 'width': e['w'],
-                'height': e['h'], 'photo_id': photo_id, 'source': e['source'],
-                'original_file_name': e['image']['file_name']})
+                **e['image'], 'id': img_id, 'file_name': name, 'width': size[0],
+                'height': size[1],
+                'photo_id': photo_id, 'source': e['source'],
+                'original_file_name': e['image']['file_name'], **extra})
             per_source[e['source']]['images_out'] += 1
             for ann in e['anns']:
                 if ann.get('category_id') not in e['cats']:
                     raise ValueError(f'{e["path"]}: annotation {ann.get("id")} has unknown '
                                      f'category_id {ann.get("category_id")}')
                 x, y, bw, bh = ann['bbox']
+                if scale < 1:
+                    ann = _scaled_annotation(ann, scale)
+                    bw, bh = ann['bbox'][2:]
                 merged['annotations'].append({
                     **ann, 'id': len(merged['annotations']) + 1, 'image_id': img_id,
                     'category_id': cat_id[e['cats'][ann['category_id']]],

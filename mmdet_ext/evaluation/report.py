@@ -21,15 +21,16 @@ def collect_image_attributes(img_infos: Dict, img_ids: Iterable,
                              attributes: Optional[Sequence[str]] = None) -> Dict[str, Dict]:
     """{attribute: {img_id: value}} from COCO image entries (``img_infos``: id -> entry).
 
-    Without ``attributes``, every non-standard scalar field is taken, except ``source*``
-    provenance fields and fields with a distinct value per image (an id or a path is no
-    breakdown).
+    Without ``attributes``, every non-standard scalar field is taken (e.g. ``scene``, or
+    ``source``, the folder :func:`~mmdet_ext.data_tools.merge_coco` took an image from),
+    except ``source_*`` provenance and ``original_*`` bookkeeping fields and fields with a
+    distinct value per image (an id or a path is no breakdown).
     """
     by_attr = defaultdict(dict)
     for img_id in img_ids:
         for key, value in img_infos.get(img_id, {}).items():
             wanted = (key in attributes) if attributes is not None else (
-                key not in _STANDARD_IMAGE_KEYS and not key.startswith('source')
+                key not in _STANDARD_IMAGE_KEYS and not key.startswith(('source_', 'original_'))
                 and isinstance(value, (str, int, bool)))
             if wanted:
                 by_attr[key][img_id] = value

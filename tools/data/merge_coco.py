@@ -43,13 +43,17 @@ def main(argv=None) -> int:
                         "'^([0-9a-f]{32})'")
     parser.add_argument('--hash-threshold', type=int, default=DEFAULT_HASH_THRESHOLD,
                         help='max dHash Hamming distance (of 64 bits) for one photo')
+    parser.add_argument('--max-side', type=int, default=None,
+                        help='write images with a longer side downscaled to this many pixels '
+                        '(boxes scaled alike)')
     args = parser.parse_args(argv)
     try:
         if args.group_regex:
             re.compile(args.group_regex)
         sources = [parse_src(s) for s in args.src]
         s = merge_coco(sources, args.out_dir, dedupe=not args.no_dedupe,
-                       group_regex=args.group_regex, hash_threshold=args.hash_threshold)
+                       group_regex=args.group_regex, hash_threshold=args.hash_threshold,
+                       max_side=args.max_side)
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make real`: the real-photo model on this CPU, end to end (about 75 min on 2 idle cores).
+#  1. merge the real folders (REAL_ROOT, default ../shared/data/real) dropping duplicate photos,
+#     downscaled to 1280 px; split by photo: train 80 % / val 20 %, val halved into `calib`
+#     (picks the score threshold) and `test` (reported; never used for any choice);
+#  2. merge the real train split with a third of the synthetic demo train set;
+#  3. fine-tune the synthetic demo model (`make demo` runs first when it is missing);
+#  4. calibrate the threshold on `calib`, evaluate the last checkpoint on `test` (FP/FN
+#     galleries) and on the original photos of the test and val splits, one pass and tiled,
+#     into benchmarks/real_model_*.md; export ONNX (640 px, with parity) for `make serve`.
+# Re-running reuses the prepared data; delete data/real_1280 data/real_train to redo it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-.venv/bin/python}
+real=${REAL_ROOT:-../shared/data/real}
+work=${REAL_WORK_DIR:-work_dirs/real_cpu}
+config=configs/yolov8_n_tbank_real_cpu.py
+data=data/real_1280  # the config's val_data_root
+train=data/real_train  # the config's data_root
+
+if [ ! -d "$real" ]; then
+  echo "skipped: no real photos at $real (set REAL_ROOT)"; exit 0
+fi
+[ -f work_dirs/demo/epoch_8.pth ] || PYTHON="$py" bash tools/demo.sh  # the starting model
+if [ ! -f "$data/test.json" ]; then
+  srcs=(); for d in "$real"/*/; do [ -f "$d/annotations.json" ] && srcs+=(--src "$d"); done
+  "$py" tools/data/merge_coco.py "${srcs[@]}" --out-dir "$data" --group-regex '^([0-9a-f]{32})' \
+    --max-side 1280
+  "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --val-fraction 0.2 \
+    --seed 0
+  "$py" tools/data/split_coco.py "$data/val.json" --out-dir "$data/halves" --val-fraction 0.5 \
+    --seed 1
+  mv "$data/halves/train.json" "$data/calib.json" && mv "$data/halves/val.json" "$data/test.json"
+  rmdir "$data/halves"
+fi
+if [ ! -f "$train/annotations.json" ]; then
+  "$py" tools/data/split_coco.py data/synthetic_demo/train.json --out-dir data/synthetic_subset \
+    --val-fraction 0.35 --seed 0  # its "val" part: a third of the synthetic training images
+  "$py" tools/data/merge_coco.py --src "$data/train.json:$data/images" \
+    --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$train"
+fi
+
+"$py" tools/train.py "$config" --work-dir "$work"
+checkpoint=$(ls -t "$work"/epoch_*.pth | head -1)  # the last epoch: no selection on val
+"$py" tools/test.py "$config" "$checkpoint" --work-dir "$work/test" --out-dir "$work/calib" \
+  --calibrate --cfg-options test_dataloader.dataset.ann_file=calib.json \
+  "test_evaluator.ann_file=$data/calib.json"
+thr=$("$py" -c "import json; print(json.load(open('$work/calib/score_threshold.json'))['score_thr'])")
+"$py" tools/test.py "$config" "$checkpoint" --work-dir "$work/test" --out-dir "$work/eval_test" \
+  --cfg-options test_dataloader.dataset.ann_file=test.json \
+  "test_evaluator.ann_file=$data/test.json" "test_evaluator.score_thr=$thr"
+for split in test val; do
+  "$py" tools/benchmark_real.py "$config" "$checkpoint" --real-root "$real" --score-thr "$thr" \
+    --split "$data/$split.json" --out "benchmarks/real_model_${split}_single"
+  "$py" tools/benchmark_real.py "$config" "$checkpoint" --real-root "$real" --score-thr "$thr" \
+    --split "$data/$split.json" --out "benchmarks/real_model_${split}_tiled" \
+    --tile-size 640 --tile-max-side 1920
+done
+"$py" tools/deploy.py "$config" "$checkpoint" --work-dir "$work/deploy" --score-thr "$thr" \
+  --deploy-cfg deploy_configs/detection_onnxruntime_static-640x640.py \
+  --images "$data/images" --num-images 16
