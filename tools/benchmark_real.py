@@ -6,8 +6,9 @@ Each folder (``<root>/<name>/annotations.json`` + ``images/``) is scored at the 
 sizes; the "all" row pools the folders after removing photos that appear in several of them
 (same 32-hex file-name prefix). ``--split val.json`` (a split of the folders merged by
 ``tools/data/merge_coco.py``) keeps only that split's photos, at their original size, in every
-folder: the held-out score of a model trained on the other split. Writes ``benchmarks/real_photos.md`` and ``.json``. Skips with
-a clear message (exit 0) when the folder is absent: the photos are not part of the repository.
+folder: the held-out score of a model trained on the other split. Writes
+``benchmarks/real_photos.md`` and ``.json``. Skips with a clear message (exit 0) when the folder
+is absent: the photos are not part of the repository.
 """
 import argparse
 import datetime
