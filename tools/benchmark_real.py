@@ -101,10 +101,10 @@ def split_filter(split_json):
     32-hex photo key, so the copies of a split photo in other folders count too.
     """
     from mmdet_ext.data_tools.coco_io import group_key_from_name
-    images = json.load(open(split_json))['images']
-    files = {(im.get('source'), im.get('original_file_name', im['file_name'])) for im in images}
-    keys = {group_key_from_name(im.get('original_file_name', im['file_name'])) for im in images}
-    keys.discard(None)
+    photos = [(im.get('source'), im.get('original_file_name', im['file_name']))
+              for im in json.load(open(split_json))['images']]
+    files = set(photos)
+    keys = {group_key_from_name(name) for _, name in photos} - {None}
     return lambda folder, im: ((folder, im['file_name']) in files
                                or group_key_from_name(im['file_name']) in keys)
 
@@ -138,7 +138,6 @@ def write_tables(rows, args, score_thr) -> None:
             else 'one pass per photo')
     if args.split:
         mode += f'; only the photos of {osp.relpath(args.split, REPO)}'
-
     md = (f"# Real-photo benchmark ({mode})\n\n`{meta['command']}`\n\n"
           f"Machine: {meta['machine']}; date: {meta['date']}; score threshold {score_thr:.3f}, "
           f"IoU 0.5.\n\n{header}\n" + '\n'.join(lines) + '\n')

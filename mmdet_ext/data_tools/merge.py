@@ -86,10 +86,15 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def _place_file(src: Path, dst: Path) -> None:
-    """Hard-link ``src`` to ``dst`` (no extra disk space), falling back to a copy."""
+def _remove_existing(dst: Path) -> None:
+    """Remove a file (or dangling link) left at ``dst`` by an earlier merge."""
     if dst.exists() or dst.is_symlink():
         dst.unlink()
+
+
+def _place_file(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` to ``dst`` (no extra disk space), falling back to a copy."""
+    _remove_existing(dst)
     try:
         os.link(src, dst)
     except OSError:  # other file system, or links unsupported
@@ -105,8 +110,7 @@ def _write_downscaled(src: Path, dst: Path, size: Tuple[int, int]) -> None:
         raise ValueError(f'{src}: cannot decode the image to downscale it')
     small = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     params = [cv2.IMWRITE_JPEG_QUALITY, 95] if dst.suffix.lower() in ('.jpg', '.jpeg') else []
-    if dst.exists() or dst.is_symlink():
-        dst.unlink()
+    _remove_existing(dst)
     if not cv2.imwrite(str(dst), small, params):
         raise OSError(f'{dst}: cannot write the downscaled image')
 
@@ -218,18 +222,16 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
             img_id = len(merged['images']) + 1
             merged['images'].append({
                 **e['image'], 'id': img_id, 'file_name': name, 'width': size[0],
-                'height': size[1],
-                'photo_id': photo_id, 'source': e['source'],
+                'height': size[1], 'photo_id': photo_id, 'source': e['source'],
                 'original_file_name': e['image']['file_name'], **extra})
             per_source[e['source']]['images_out'] += 1
             for ann in e['anns']:
                 if ann.get('category_id') not in e['cats']:
                     raise ValueError(f'{e["path"]}: annotation {ann.get("id")} has unknown '
                                      f'category_id {ann.get("category_id")}')
-                x, y, bw, bh = ann['bbox']
                 if scale < 1:
                     ann = _scaled_annotation(ann, scale)
-                    bw, bh = ann['bbox'][2:]
+                x, y, bw, bh = ann['bbox']
                 merged['annotations'].append({
                     **ann, 'id': len(merged['annotations']) + 1, 'image_id': img_id,
                     'category_id': cat_id[e['cats'][ann['category_id']]],
