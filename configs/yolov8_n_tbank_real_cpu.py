@@ -17,7 +17,7 @@ img_scale = (640, 640)  # width, height: real logos are 2-10x smaller than synth
 # pass `--cfg-options load_from=None` to train from scratch (needs a longer schedule).
 load_from = 'work_dirs/demo/epoch_8.pth'
 
-max_epochs = 7
+max_epochs = 8
 val_interval = 2
 train_batch_size_per_gpu = 8
 base_lr = 0.001  # half the demo's: fine-tuning, not training from scratch

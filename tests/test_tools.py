@@ -61,3 +61,15 @@ def test_benchmark_real_one_pass_and_tiled(trained_run, tiny_dataset, tmp_path):
         report = json.loads(out.with_suffix('.json').read_text())
         assert report['sets']['folder_a']['num_images'] == 6
         assert ('tiled' in report['mode']) == bool(extra)
+
+    # --split keeps a split's photos and only their boxes (a merged split names its source).
+    coco = json.loads((tiny_dataset / 'val.json').read_text())
+    split = tmp_path / 'split.json'
+    split.write_text(json.dumps(dict(images=[
+        dict(im, source='folder_a', original_file_name=im['file_name']) for im in coco['images']])))
+    out = tmp_path / 'split'
+    assert main([DEMO_CFG, ckpt, '--real-root', str(root), '--out', str(out),
+                 '--split', str(split)]) == 0
+    summary = json.loads(out.with_suffix('.json').read_text())['sets']['folder_a']
+    assert summary['num_images'] == len(coco['images'])
+    assert summary['summary']['tp'] + summary['summary']['fn'] == len(coco['annotations'])

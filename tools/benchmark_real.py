@@ -78,7 +78,7 @@ def main(argv=None) -> int:
             continue
         coco = json.load(open(ann))
         if keep:
-            coco = dict(coco, images=[im for im in coco['images'] if keep(name, im)])
+            coco = keep_images(coco, lambda im: keep(name, im))
         if not coco['images']:
             continue
         results = predict_coco(predict, coco, osp.join(args.real_root, name, 'images'),
@@ -92,6 +92,14 @@ def main(argv=None) -> int:
     rows['all (deduplicated)'] = evaluate_detections(pooled, score_thr=score_thr)
     write_tables(rows, args, score_thr)
     return 0
+
+
+def keep_images(coco, keep):
+    """``coco`` with only the images ``keep`` accepts, and only their boxes."""
+    images = [im for im in coco['images'] if keep(im)]
+    ids = {im['id'] for im in images}
+    return dict(coco, images=images,
+                annotations=[a for a in coco['annotations'] if a['image_id'] in ids])
 
 
 def split_filter(split_json):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make real`: the real-photo model on this CPU, end to end (about 75 min on 2 idle cores).
+# `make real`: the real-photo model on this CPU, end to end: about 100 min on 2 idle cores
+# (demo 13 min, training 71, evaluation and export about 15).
 #  1. merge the real folders (REAL_ROOT, default ../shared/data/real) dropping duplicate photos,
 #     downscaled to 1280 px; split by photo: train 80 % / val 20 %, val halved into `calib`
 #     (picks the score threshold) and `test` (reported; never used for any choice);
