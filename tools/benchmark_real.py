@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         return 0
     import mmdet_ext  # noqa: F401
     import projects.tbank_logo.components  # noqa: F401
-    from mmdet_ext.data_tools.coco_io import group_key_from_name
+    from mmdet_ext.data_tools.coco_io import group_key_from_name, subset_coco
     from mmdet_ext.evaluation import evaluate_detections
     from mmdet_ext.inference import predict_coco
     from mmengine.config import Config
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
             continue
         coco = json.load(open(ann))
         if keep:
-            coco = keep_images(coco, lambda im: keep(name, im))
+            coco = subset_coco(coco, lambda im: keep(name, im))
         if not coco['images']:
             continue
         results = predict_coco(predict, coco, osp.join(args.real_root, name, 'images'),
@@ -92,14 +92,6 @@ def main(argv=None) -> int:
     rows['all (deduplicated)'] = evaluate_detections(pooled, score_thr=score_thr)
     write_tables(rows, args, score_thr)
     return 0
-
-
-def keep_images(coco, keep):
-    """``coco`` with only the images ``keep`` accepts, and only their boxes."""
-    images = [im for im in coco['images'] if keep(im)]
-    ids = {im['id'] for im in images}
-    return dict(coco, images=images,
-                annotations=[a for a in coco['annotations'] if a['image_id'] in ids])
 
 
 def split_filter(split_json):

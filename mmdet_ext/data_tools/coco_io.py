@@ -190,6 +190,14 @@ def index_annotations(coco: dict) -> dict:
     return by_image
 
 
+def subset_coco(coco: dict, keep) -> dict:
+    """``coco`` with only the images ``keep(image entry)`` accepts, and only their boxes."""
+    images = [im for im in coco.get('images', []) if keep(im)]
+    ids = {im['id'] for im in images}
+    return {**coco, 'images': images,
+            'annotations': [a for a in coco.get('annotations', []) if a.get('image_id') in ids]}
+
+
 def count_summary(coco: dict) -> dict:
     """Return ``{'images', 'boxes', 'positives', 'negatives'}`` counts of a COCO dict."""
     ids_with_boxes = {a.get('image_id') for a in coco.get('annotations', [])}

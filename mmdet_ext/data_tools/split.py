@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from typing import Dict, List, Optional, Tuple
 
-from .coco_io import bbox_size_bucket, group_key_from_name, valid_bbox
+from .coco_io import bbox_size_bucket, group_key_from_name, subset_coco, valid_bbox
 
 # Order of size buckets from smallest to largest (a group's stratum uses its smallest box).
 _BUCKET_ORDER = ('tiny', 'small', 'medium', 'large')
@@ -123,10 +123,5 @@ def split_coco(coco: dict, val_fraction: float = 0.1, seed: int = 0,
 
     val_ids = {im['id'] for k in val_keys for im in groups[k]}
 
-    def subset(in_val: bool) -> dict:
-        imgs = [im for im in coco.get('images', []) if (im['id'] in val_ids) == in_val]
-        ids = {im['id'] for im in imgs}
-        anns = [a for a in coco.get('annotations', []) if a.get('image_id') in ids]
-        return {**coco, 'images': imgs, 'annotations': anns}
-
-    return subset(False), subset(True)
+    return (subset_coco(coco, lambda im: im['id'] not in val_ids),
+            subset_coco(coco, lambda im: im['id'] in val_ids))
