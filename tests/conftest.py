@@ -10,17 +10,16 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 @pytest.fixture(scope='session')
 def tiny_dataset(tmp_path_factory):
     """A 24-image, 64x64 synthetic dataset with train.json/val.json beside images/."""
+    from mmdet_ext.data_tools.coco_io import subset_coco
     from projects.tbank_logo.synthetic import generate_dataset
     root = tmp_path_factory.mktemp('tiny_tbank')
     generate_dataset(str(root), num_images=24, img_size=64, seed=0, min_box=12,
                      max_box_frac=0.6, negative_fraction=0.2)
     coco = json.load(open(root / 'annotations.json'))
     train_ids = {img['id'] for img in coco['images'][:16]}
-    for name, keep in (('train.json', lambda i: i in train_ids),
-                       ('val.json', lambda i: i not in train_ids)):
-        subset = dict(coco, images=[im for im in coco['images'] if keep(im['id'])],
-                      annotations=[a for a in coco['annotations'] if keep(a['image_id'])])
-        json.dump(subset, open(root / name, 'w'))
+    for name, keep in (('train.json', lambda im: im['id'] in train_ids),
+                       ('val.json', lambda im: im['id'] not in train_ids)):
+        json.dump(subset_coco(coco, keep), open(root / name, 'w'))
     return root
 
 
