@@ -382,3 +382,35 @@ def test_two_process_gloo_training_matches_one_process(tiny_dataset, tmp_path):
     assert ckpt_one['meta']['iter'] == ckpt_two['meta']['iter'] == 4  # same total batch
     assert set(ckpt_one['meta']) == set(ckpt_two['meta'])  # reproducibility, hard negatives...
     assert 'val/tbank/best_f1' in ckpt_two['message_hub']['log_scalars']  # evaluated on 2 ranks
+
+
+def test_real_stage2_squashes_photos_and_its_pipeline_runs(tiny_dataset):
+    """Stage 2 of the real-photo model squashes some photos to a square, as two real folders
+    were, with the boxes following the image, and its whole train pipeline builds and runs
+    (albumentations rejects MMYOLO's `_scope_`-tagged entries, so this fails if they leak in)."""
+    import numpy as np
+    from mmcv.transforms import Compose
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmyolo.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg = load('yolov8_n_tbank_real_cpu_stage2.py')
+    pipeline = inner_dataset(cfg.train_dataloader.dataset).pipeline
+    squash = next(t for t in pipeline if t['type'] == 'mmcv.RandomApply')
+    assert squash.transforms[0].keep_ratio is False
+    squash = Compose([dict(squash, prob=1.0)])
+    img = np.zeros((100, 200, 3), np.uint8)  # 2:1 landscape
+    out = squash(dict(img=img, gt_bboxes=HorizontalBoxes(torch.tensor([[20., 10., 60., 50.]])),
+                      img_shape=img.shape[:2]))
+    assert out['img'].shape[:2] == (640, 640)
+    assert out['gt_bboxes'].tensor.tolist() == [[64., 64., 192., 320.]]  # x * 3.2, y * 6.4
+
+    dataset = inner_dataset(cfg.train_dataloader.dataset)
+    dataset.data_root, dataset.ann_file = str(tiny_dataset) + '/', 'train.json'
+    for t in iter_transforms(dataset.pipeline):
+        if 'scale' in t:
+            t['scale'] = (64, 64)
+        if t['type'] == 'mmcv.RandomApply':
+            t['prob'] = 1.0
+    from mmyolo.registry import DATASETS
+    sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
+    assert sample['inputs'].shape[-2:] == (64, 64)
