@@ -11,7 +11,6 @@ _base_ = './yolov8_n_tbank_real_cpu.py'
 load_from = 'work_dirs/real_cpu/epoch_8.pth'  # stage 1 (`make real` trains it)
 
 max_epochs = 6
-val_interval = 2
 base_lr = 0.0005  # half of stage 1's (whose linear decay had reached 2.6e-4 in its last epoch)
 mining_epoch = 1  # the stage-1 model is trained already: mine early, use it for 5 epochs
 squash_prob = 0.25
@@ -41,12 +40,9 @@ train_pipeline = [
 
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
-default_hooks = dict(
-    param_scheduler=dict(max_epochs=max_epochs, warmup_bias_lr=base_lr),
-    checkpoint=dict(interval=val_interval))
-custom_hooks = [
-    *_base_.custom_hooks[:1],  # EMA
-    dict(_base_.custom_hooks[1], interval=max_epochs, start_epoch=mining_epoch),
-    *_base_.custom_hooks[2:],
+default_hooks = dict(param_scheduler=dict(max_epochs=max_epochs, warmup_bias_lr=base_lr))
+custom_hooks = [  # one mining round, after `mining_epoch`
+    dict(h, interval=max_epochs, start_epoch=mining_epoch)
+    if h['type'] == 'HardNegativeMiningHook' else h for h in _base_.custom_hooks
 ]
-train_cfg = dict(max_epochs=max_epochs, val_interval=val_interval)
+train_cfg = dict(max_epochs=max_epochs)

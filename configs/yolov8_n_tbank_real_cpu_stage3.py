@@ -19,9 +19,8 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 default_hooks = dict(param_scheduler=dict(max_epochs=max_epochs, warmup_bias_lr=base_lr))
-custom_hooks = [
-    *_base_.custom_hooks[:1],  # EMA
-    dict(_base_.custom_hooks[1], interval=max_epochs),
-    *_base_.custom_hooks[2:],
+custom_hooks = [  # one mining round, after stage 2's `mining_epoch`
+    dict(h, interval=max_epochs) if h['type'] == 'HardNegativeMiningHook' else h
+    for h in _base_.custom_hooks
 ]
 train_cfg = dict(max_epochs=max_epochs)

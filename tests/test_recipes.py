@@ -391,6 +391,7 @@ def test_real_stage2_squashes_photos_and_its_pipeline_runs(tiny_dataset):
     import numpy as np
     from mmcv.transforms import Compose
     from mmdet.structures.bbox import HorizontalBoxes
+    from mmyolo.registry import DATASETS
     from mmyolo.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     cfg = load('yolov8_n_tbank_real_cpu_stage2.py')
@@ -411,6 +412,5 @@ def test_real_stage2_squashes_photos_and_its_pipeline_runs(tiny_dataset):
             t['scale'] = (64, 64)
         if t['type'] == 'mmcv.RandomApply':
             t['prob'] = 1.0
-    from mmyolo.registry import DATASETS
     sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
     assert sample['inputs'].shape[-2:] == (64, 64)

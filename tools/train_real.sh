@@ -47,16 +47,25 @@ if [ ! -f "$train/annotations.json" ]; then
     --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$train"
 fi
 
-# train_stage CONFIG WORK_DIR LAST_CHECKPOINT [OPTIONS]: skipped when LAST_CHECKPOINT exists.
+# final_checkpoint CONFIG WORK_DIR: the checkpoint of the config's last epoch.
+final_checkpoint() {
+  local epochs
+  epochs=$("$py" -W ignore -c "from mmengine import Config
+print(Config.fromfile('$1').train_cfg.max_epochs)") || return
+  echo "$2/epoch_$epochs.pth"
+}
+# train_stage CONFIG WORK_DIR FINAL_CHECKPOINT [OPTIONS]: skipped when FINAL_CHECKPOINT exists.
 train_stage() {
   local resume=()
-  [ -f "$2/$3" ] && return
+  [ -f "$3" ] && return
   [ -f "$2/last_checkpoint" ] && resume=(--resume)
   "$py" tools/train.py "$1" --work-dir "$2" "${resume[@]}" "${@:4}"
 }
-train_stage configs/yolov8_n_tbank_real_cpu.py "$stage1" epoch_8.pth
-train_stage "$config" "$work" epoch_6.pth --cfg-options "load_from=$stage1/epoch_8.pth"
-checkpoint=$work/epoch_6.pth  # the last epoch: no selection on val
+config1=configs/yolov8_n_tbank_real_cpu.py
+checkpoint1=$(final_checkpoint "$config1" "$stage1")
+checkpoint=$(final_checkpoint "$config" "$work")  # the last epoch: no selection on val
+train_stage "$config1" "$stage1" "$checkpoint1"
+train_stage "$config" "$work" "$checkpoint" --cfg-options "load_from=$checkpoint1"
 "$py" tools/test.py "$config" "$checkpoint" --work-dir "$work/test" --out-dir "$work/calib" \
   --calibrate --cfg-options test_dataloader.dataset.ann_file=calib.json \
   "test_evaluator.ann_file=$data/calib.json"
