@@ -47,20 +47,7 @@ if [ ! -f "$train/annotations.json" ]; then
     --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$train"
 fi
 
-# final_checkpoint CONFIG WORK_DIR: the checkpoint of the config's last epoch.
-final_checkpoint() {
-  local epochs
-  epochs=$("$py" -W ignore -c "from mmengine import Config
-print(Config.fromfile('$1').train_cfg.max_epochs)") || return
-  echo "$2/epoch_$epochs.pth"
-}
-# train_stage CONFIG WORK_DIR FINAL_CHECKPOINT [OPTIONS]: skipped when FINAL_CHECKPOINT exists.
-train_stage() {
-  local resume=()
-  [ -f "$3" ] && return
-  [ -f "$2/last_checkpoint" ] && resume=(--resume)
-  "$py" tools/train.py "$1" --work-dir "$2" "${resume[@]}" "${@:4}"
-}
+source tools/real_stages.sh  # final_checkpoint, train_stage
 config1=configs/yolov8_n_tbank_real_cpu.py
 checkpoint1=$(final_checkpoint "$config1" "$stage1")
 checkpoint=$(final_checkpoint "$config" "$work")  # the last epoch: no selection on val

@@ -125,3 +125,30 @@ def split_coco(coco: dict, val_fraction: float = 0.1, seed: int = 0,
 
     return (subset_coco(coco, lambda im: im['id'] not in val_ids),
             subset_coco(coco, lambda im: im['id'] in val_ids))
+
+
+def kfold_coco(coco: dict, folds: int = 5, seed: int = 0,
+               group_key: Optional[str] = 'photo_id') -> List[Tuple[dict, dict]]:
+    """K-fold split of a COCO dataset: ``folds`` disjoint, grouped, stratified parts.
+
+    Fold ``i`` is peeled off what the earlier folds left, as :func:`split_coco`'s validation
+    side with fraction ``1 / (folds - i)`` and seed ``seed + i``; the last fold is the rest.
+    So fold 0 is exactly ``split_coco(coco, 1 / folds, seed)[1]``: a train/val split made
+    before stays one of the folds.
+
+    Returns:
+        ``[(train_coco, held_out_coco), ...]``, one pair per fold: the held-out parts hold every
+        image once; each train side is all the other images (other top-level keys kept).
+    """
+    if folds < 2:
+        raise ValueError(f'folds must be at least 2, got {folds}')
+    parts, rest = [], coco
+    for i in range(folds - 1):
+        rest, fold = split_coco(rest, 1 / (folds - i), seed + i, group_key)
+        parts.append(fold)
+    parts.append(rest)
+    pairs = []
+    for part in parts:
+        held_out = {im['id'] for im in part['images']}
+        pairs.append((subset_coco(coco, lambda im, ids=held_out: im['id'] not in ids), part))
+    return pairs

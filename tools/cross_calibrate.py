@@ -1,0 +1,100 @@
+"""Cross-calibrated F1 of the parts of an evaluation set (two halves, or k folds):
+``python tools/cross_calibrate.py --parts A.json B.json [...] --pred PRED [PRED ...]``.
+
+Each part is scored at the F1-maximising threshold of the other parts' pooled predictions,
+the TP/FP/FN of all parts are summed, and a bootstrap over images gives a 95 % interval: no
+threshold is chosen on the images it scores. The PRED files together hold predictions for the
+images of every part (e.g. one file per fold, each from that fold's model): COCO results json
+(as ``tools/evaluate.py`` takes) or pickles ``tools/test.py --out`` wrote.
+"""
+import argparse
+import json
+import os.path as osp
+import pickle
+import sys
+
+import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
+
+from mmdet_ext.evaluation.cross_calibration import cross_calibrated_f1  # noqa: E402
+from mmdet_ext.evaluation.report import results_from_coco  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--parts', nargs='+', required=True,
+                        help='ground truth of each part (disjoint images), COCO json')
+    parser.add_argument('--pred', nargs='+', required=True,
+                        help='predictions: COCO results .json or tools/test.py --out .pkl')
+    parser.add_argument('--iou-thr', type=float, default=0.5, help='IoU for a match')
+    parser.add_argument('--draws', type=int, default=2000, help='bootstrap draws (0: none)')
+    parser.add_argument('--seed', type=int, default=0, help='bootstrap seed')
+    parser.add_argument('--out', help='write the report (JSON) here')
+    args = parser.parse_args(argv)
+    if len(args.parts) < 2:
+        parser.error('--parts needs at least two files')
+    return args
+
+
+def load_predictions(path: str) -> list:
+    """COCO results (``image_id``, ``bbox`` xywh, ``score``) from a .json or a .pkl dump."""
+    if not path.endswith(('.pkl', '.pickle')):
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    with open(path, 'rb') as f:
+        samples = pickle.load(f)  # noqa: S301 (a file tools/test.py wrote, not untrusted input)
+    predictions = []
+    for sample in samples:
+        pred = sample['pred_instances']
+        for box, score in zip(np.asarray(pred['bboxes']).tolist(), np.asarray(pred['scores'])):
+            predictions.append(dict(image_id=sample['img_id'], score=float(score),
+                                    bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]]))
+    return predictions
+
+
+def part_results(gt_path: str, predictions: list) -> list:
+    """Per-image results of one part: the predictions for its images only."""
+    with open(gt_path, encoding='utf-8') as f:
+        gt = json.load(f)
+    ids = {img['id'] for img in gt['images']}
+    own = [p for p in predictions if p.get('image_id') in ids]
+    if ids and not own:  # a forgotten prediction file would score its part as all misses
+        raise ValueError(f'{gt_path}: no prediction is for any of its {len(ids)} images')
+    return results_from_coco(gt, own)
+
+
+def format_cross_report(r: dict, names: list) -> str:
+    """A line per part (its counts at the other parts' best threshold), then the pool."""
+    ci = r['f1_ci95']
+    return '\n'.join([
+        *(f"{name}: TP {p['tp']} FP {p['fp']} FN {p['fn']}, F1 {p['f1']:.4f} at the others' "
+          f"best threshold {p['threshold']:.3f}" for name, p in zip(names, r['parts'])),
+        f"pooled: TP {r['tp']} FP {r['fp']} FN {r['fn']}: P {r['precision']:.4f} "
+        f"R {r['recall']:.4f} F1 {r['f1']:.4f}"
+        + (f" (95 % bootstrap {ci[0]:.3f}-{ci[1]:.3f}, {r['draws']} draws)" if ci else '')])
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        predictions = [p for path in args.pred for p in load_predictions(path)]
+        parts = [part_results(path, predictions) for path in args.parts]
+    except (OSError, ValueError, pickle.UnpicklingError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    except KeyError as e:
+        print(f'error: a ground-truth or prediction entry lacks the field {e}', file=sys.stderr)
+        return 1
+    report = cross_calibrated_f1(parts, iou_thr=args.iou_thr, draws=args.draws, seed=args.seed)
+    report['part_files'] = args.parts
+    print(format_cross_report(report, args.parts))
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            json.dump(report, f, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make real-kfold`: a k-fold estimate of `make real`'s recipe on the real photos (after
+# `make real`, whose data and model it reuses). The merged real photos are cut into 5 folds by
+# photo (`split_coco.py --folds 5`); fold 0 is `make real`'s own validation split, so its model
+# is `make real`'s stage 2. For each other fold the same two stages are trained on the other
+# four folds plus the same synthetic images (about 2.1 h a fold on 2 CPU cores; re-running skips
+# finished stages and resumes an interrupted one, so the folds span working sessions), and the
+# model's predictions on its held-out fold are kept. With every fold done, each fold is scored at
+# the F1-best threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`),
+# into benchmarks/real_model_kfold.{md,json}.
+# Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-.venv/bin/python}
+data=data/real_1280
+folds=5
+root=work_dirs/real_kfold
+config1=configs/yolov8_n_tbank_real_cpu.py
+config2=configs/yolov8_n_tbank_real_cpu_stage2.py
+source tools/real_stages.sh  # final_checkpoint, train_stage
+
+for need in "$data/val.json" data/synthetic_subset/val.json work_dirs/real_cpu_stage2; do
+  [ -e "$need" ] || { echo "no $need: run 'make real' first"; exit 1; }
+done
+if [ ! -f "$data/fold0_val.json" ]; then
+  "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --folds "$folds" \
+    --seed 0
+fi
+cmp -s <("$py" -c "import json,sys; print(sorted(i['id'] for i in json.load(open(sys.argv[1]))['images']))" "$data/fold0_val.json") \
+  <("$py" -c "import json,sys; print(sorted(i['id'] for i in json.load(open(sys.argv[1]))['images']))" "$data/val.json") \
+  || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
+
+# predict CONFIG CHECKPOINT FOLD: the model's predictions on its held-out fold.
+predict() {
+  "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test" --out "$root/fold$3/preds.pkl" \
+    --cfg-options "test_dataloader.dataset.ann_file=fold$3_val.json" \
+    "test_evaluator.ann_file=$data/fold$3_val.json"
+}
+[ -f "$root/fold0/preds.pkl" ] || predict "$config2" "$(final_checkpoint "$config2" \
+  work_dirs/real_cpu_stage2)" 0
+todo=("$@")
+[ ${#todo[@]} -gt 0 ] || todo=($(seq 1 $((folds - 1))))
+for fold in "${todo[@]}"; do
+  [ -f "$root/fold$fold/preds.pkl" ] && continue
+  train=data/real_train_fold$fold
+  if [ ! -f "$train/annotations.json" ]; then
+    "$py" tools/data/merge_coco.py --src "$data/fold${fold}_train.json:$data/images" \
+      --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$train"
+  fi
+  data_options=("train_dataloader.dataset.dataset.data_root=$train/"
+    "val_dataloader.dataset.ann_file=fold${fold}_val.json"
+    "val_evaluator.ann_file=$data/fold${fold}_val.json")
+  checkpoint1=$(final_checkpoint "$config1" "$root/fold$fold/stage1")
+  checkpoint2=$(final_checkpoint "$config2" "$root/fold$fold/stage2")
+  train_stage "$config1" "$root/fold$fold/stage1" "$checkpoint1" --cfg-options "${data_options[@]}"
+  train_stage "$config2" "$root/fold$fold/stage2" "$checkpoint2" --cfg-options "${data_options[@]}" \
+    "load_from=$checkpoint1"
+  predict "$config2" "$checkpoint2" "$fold"
+done
+
+parts=() preds=()
+for fold in $(seq 0 $((folds - 1))); do
+  parts+=("$data/fold${fold}_val.json") preds+=("$root/fold$fold/preds.pkl")
+done
+for p in "${preds[@]}"; do
+  [ -f "$p" ] || { echo "not every fold is done ($p missing): re-run to continue"; exit 0; }
+done
+"$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${preds[@]}" \
+  --out benchmarks/real_model_kfold.json
