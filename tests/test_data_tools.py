@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from mmdet_ext.data_tools import (CocoFormatError, YoloFormatError, bbox_size_bucket,
-                                  coco_to_yolo, load_coco, merge_coco, save_coco,
+                                  coco_to_yolo, kfold_coco, load_coco, merge_coco, save_coco,
                                   split_coco, validate_coco, yolo_to_coco)
 from mmdet_ext.data_tools.split import image_group_key
 
@@ -304,3 +304,26 @@ def test_split_never_empty_and_cli(tmp_path, capsys):
     assert 'train: ' in out and 'val: ' in out
     n = sum(len(load_coco(tmp_path / f)['images']) for f in ('train.json', 'val.json'))
     assert n == 200
+
+
+def test_kfold_partitions_by_photo_and_keeps_the_split_as_fold_0(tmp_path):
+    coco = _split_dataset()
+    all_ids = {i['id'] for i in coco['images']}
+    pairs = kfold_coco(coco, 5, seed=3)
+    held = [{i['id'] for i in val['images']} for _, val in pairs]
+    assert sum(map(len, held)) == len(all_ids) and set().union(*held) == all_ids
+    assert all(30 <= len(h) <= 50 for h in held)  # about a fifth each
+    groups = [{image_group_key(i) for i in val['images']} for _, val in pairs]
+    assert all(not groups[a] & groups[b] for a in range(5) for b in range(a))
+    for (train, val), ids in zip(pairs, held):
+        assert {i['id'] for i in train['images']} == all_ids - ids
+        assert len(train['annotations']) + len(val['annotations']) == len(coco['annotations'])
+    assert pairs[0] == split_coco(coco, 0.2, seed=3)  # a split made before is fold 0
+    with pytest.raises(ValueError, match='folds'):
+        kfold_coco(coco, 1)
+    save_coco(coco, tmp_path / 'ann.json')
+    assert _cli('split_coco').main([str(tmp_path / 'ann.json'), '--out-dir', str(tmp_path),
+                                    '--folds', '3', '--seed', '3']) == 0
+    for i, (train, val) in enumerate(kfold_coco(coco, 3, seed=3)):
+        assert load_coco(tmp_path / f'fold{i}_train.json') == train
+        assert load_coco(tmp_path / f'fold{i}_val.json') == val

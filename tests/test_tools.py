@@ -73,3 +73,31 @@ def test_benchmark_real_one_pass_and_tiled(trained_run, tiny_dataset, tmp_path):
     summary = json.loads(out.with_suffix('.json').read_text())['sets']['folder_a']
     assert summary['num_images'] == len(coco['images'])
     assert summary['summary']['tp'] + summary['summary']['fn'] == len(coco['annotations'])
+
+
+def test_real_stages_skip_finished_resume_interrupted_and_train_fresh(tmp_path):
+    """tools/real_stages.sh (make real, make real-kfold): a stage runs at most to its end."""
+    import subprocess
+    import sys
+    fake = tmp_path / 'fake_python'  # records how tools/train.py would have been called
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/calls\n')
+    fake.chmod(0o755)
+    work = tmp_path / 'work'
+    work.mkdir()
+    script = (f'py={fake}; source tools/real_stages.sh; '
+              f'train_stage CFG {work} {work}/epoch_3.pth --cfg-options a=1')
+
+    def calls():
+        subprocess.run(['bash', '-c', script], cwd=REPO, check=True)
+        return (tmp_path / 'calls').read_text().splitlines()
+
+    assert calls() == [f'tools/train.py CFG --work-dir {work} --cfg-options a=1']
+    (work / 'last_checkpoint').write_text('epoch_2.pth')
+    assert calls()[-1] == f'tools/train.py CFG --work-dir {work} --resume --cfg-options a=1'
+    (work / 'epoch_3.pth').write_bytes(b'')
+    assert len(calls()) == 2  # finished: not called again
+    # final_checkpoint reads the config's max_epochs.
+    out = subprocess.run(['bash', '-c', f'py={sys.executable}; source tools/real_stages.sh; '
+                          'final_checkpoint configs/yolov8_n_tbank_real_cpu_stage2.py W'],
+                         cwd=REPO, check=True, capture_output=True, text=True).stdout
+    assert out.strip() == 'W/epoch_6.pth'
