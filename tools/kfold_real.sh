@@ -7,7 +7,7 @@
 # finished stages and resumes an interrupted one, so the folds span working sessions), and the
 # model's predictions on its held-out fold are kept. With every fold done, each fold is scored at
 # the F1-best threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`),
-# into benchmarks/real_model_kfold.{md,json}.
+# into benchmarks/real_model_kfold.json.
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,9 @@ if [ ! -f "$data/fold0_val.json" ]; then
   "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --folds "$folds" \
     --seed 0
 fi
-cmp -s <("$py" -c "import json,sys; print(sorted(i['id'] for i in json.load(open(sys.argv[1]))['images']))" "$data/fold0_val.json") \
-  <("$py" -c "import json,sys; print(sorted(i['id'] for i in json.load(open(sys.argv[1]))['images']))" "$data/val.json") \
+"$py" -c "import json, sys
+ids = [sorted(im['id'] for im in json.load(open(p))['images']) for p in sys.argv[1:]]
+sys.exit(ids[0] != ids[1])" "$data/fold0_val.json" "$data/val.json" \
   || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
 
 # predict CONFIG CHECKPOINT FOLD: the model's predictions on its held-out fold.
