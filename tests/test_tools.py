@@ -76,26 +76,37 @@ def test_benchmark_real_one_pass_and_tiled(trained_run, tiny_dataset, tmp_path):
 
 
 def test_real_stages_skip_finished_resume_interrupted_and_train_fresh(tmp_path):
-    """tools/real_stages.sh (make real, make real-kfold): a stage runs at most to its end."""
+    """tools/real_stages.sh (make real, make real-kfold): a stage runs at most to its end, and
+    a training set is merged once."""
     import subprocess
     import sys
-    fake = tmp_path / 'fake_python'  # records how tools/train.py would have been called
+    fake = tmp_path / 'fake_python'  # records how the Python tools would have been called
     fake.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/calls\n')
     fake.chmod(0o755)
     work = tmp_path / 'work'
     work.mkdir()
-    script = (f'py={fake}; source tools/real_stages.sh; '
-              f'train_stage CFG {work} {work}/epoch_3.pth --cfg-options a=1')
 
-    def calls():
-        subprocess.run(['bash', '-c', script], cwd=REPO, check=True)
+    def calls(command):
+        subprocess.run(['bash', '-c', f'py={fake}; source tools/real_stages.sh; {command}'],
+                       cwd=REPO, check=True)
         return (tmp_path / 'calls').read_text().splitlines()
 
-    assert calls() == [f'tools/train.py CFG --work-dir {work} --cfg-options a=1']
+    stage = f'train_stage CFG {work} {work}/epoch_3.pth --cfg-options a=1'
+    assert calls(stage) == [f'tools/train.py CFG --work-dir {work} --cfg-options a=1']
     (work / 'last_checkpoint').write_text('epoch_2.pth')
-    assert calls()[-1] == f'tools/train.py CFG --work-dir {work} --resume --cfg-options a=1'
+    assert calls(stage)[-1] == f'tools/train.py CFG --work-dir {work} --resume --cfg-options a=1'
     (work / 'epoch_3.pth').write_bytes(b'')
-    assert len(calls()) == 2  # finished: not called again
+    assert len(calls(stage)) == 2  # finished: not called again
+    # training_set merges the real split with the synthetic third, unless that is done.
+    out_dir = tmp_path / 'train_set'
+    merge = f'training_set R.json IMG {out_dir}'
+    assert calls(merge)[-1] == ('tools/data/merge_coco.py --src R.json:IMG --src '
+                                'data/synthetic_subset/val.json:data/synthetic_demo/images '
+                                f'--out-dir {out_dir}')
+    before = len(calls(stage))
+    out_dir.mkdir()
+    (out_dir / 'annotations.json').write_text('{}')
+    assert len(calls(merge)) == before
     # final_checkpoint reads the config's max_epochs.
     out = subprocess.run(['bash', '-c', f'py={sys.executable}; source tools/real_stages.sh; '
                           'final_checkpoint configs/yolov8_n_tbank_real_cpu_stage2.py W'],

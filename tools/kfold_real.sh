@@ -17,9 +17,9 @@ folds=5
 root=work_dirs/real_kfold
 config1=configs/yolov8_n_tbank_real_cpu.py
 config2=configs/yolov8_n_tbank_real_cpu_stage2.py
-source tools/real_stages.sh  # final_checkpoint, train_stage
+source tools/real_stages.sh  # final_checkpoint, train_stage, training_set
 
-for need in "$data/val.json" data/synthetic_subset/val.json work_dirs/real_cpu_stage2; do
+for need in "$data/val.json" work_dirs/real_cpu_stage2; do
   [ -e "$need" ] || { echo "no $need: run 'make real' first"; exit 1; }
 done
 if [ ! -f "$data/fold0_val.json" ]; then
@@ -44,10 +44,7 @@ todo=("$@")
 for fold in "${todo[@]}"; do
   [ -f "$root/fold$fold/preds.pkl" ] && continue
   train=data/real_train_fold$fold
-  if [ ! -f "$train/annotations.json" ]; then
-    "$py" tools/data/merge_coco.py --src "$data/fold${fold}_train.json:$data/images" \
-      --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$train"
-  fi
+  training_set "$data/fold${fold}_train.json" "$data/images" "$train"
   data_options=("train_dataloader.dataset.dataset.data_root=$train/"
     "val_dataloader.dataset.ann_file=fold${fold}_val.json"
     "val_evaluator.ann_file=$data/fold${fold}_val.json")

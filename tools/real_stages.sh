@@ -1,5 +1,5 @@
-# Shell helpers for the staged real-photo trainings (sourced by train_real.sh and kfold_real.sh;
-# they expect $py, the Python to run).
+# Shell helpers for the staged real-photo trainings and their data (sourced by train_real.sh
+# and kfold_real.sh; they expect $py, the Python to run).
 
 # final_checkpoint CONFIG WORK_DIR: the checkpoint of the config's last epoch.
 final_checkpoint() {
@@ -15,4 +15,16 @@ train_stage() {
   [ -f "$3" ] && return
   [ -f "$2/last_checkpoint" ] && resume=(--resume)
   "$py" tools/train.py "$1" --work-dir "$2" "${resume[@]}" "${@:4}"
+}
+# training_set REAL_JSON IMAGES_DIR OUT_DIR: the real photos of REAL_JSON merged with a third of
+# the synthetic demo training set (the same third for `make real` and every fold); skipped when
+# OUT_DIR holds it already.
+training_set() {
+  [ -f "$3/annotations.json" ] && return
+  if [ ! -f data/synthetic_subset/val.json ]; then  # its "val" part is the third
+    "$py" tools/data/split_coco.py data/synthetic_demo/train.json --out-dir data/synthetic_subset \
+      --val-fraction 0.35 --seed 0
+  fi
+  "$py" tools/data/merge_coco.py --src "$1:$2" \
+    --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$3"
 }

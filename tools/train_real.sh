@@ -40,14 +40,9 @@ if [ ! -f "$data/test.json" ]; then
   mv "$data/halves/train.json" "$data/calib.json" && mv "$data/halves/val.json" "$data/test.json"
   rmdir "$data/halves"
 fi
-if [ ! -f "$train/annotations.json" ]; then
-  "$py" tools/data/split_coco.py data/synthetic_demo/train.json --out-dir data/synthetic_subset \
-    --val-fraction 0.35 --seed 0  # its "val" part: a third of the synthetic training images
-  "$py" tools/data/merge_coco.py --src "$data/train.json:$data/images" \
-    --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$train"
-fi
 
-source tools/real_stages.sh  # final_checkpoint, train_stage
+source tools/real_stages.sh  # final_checkpoint, train_stage, training_set
+training_set "$data/train.json" "$data/images" "$train"
 config1=configs/yolov8_n_tbank_real_cpu.py
 checkpoint1=$(final_checkpoint "$config1" "$stage1")
 checkpoint=$(final_checkpoint "$config" "$work")  # the last epoch: no selection on val
