@@ -2,6 +2,7 @@
 import contextlib
 import io
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -89,6 +90,27 @@ def test_metric_equals_standalone_evaluator(tmp_path):
     assert metric.last_report['by_size'] == standalone['by_size']
     # Image attributes of the COCO file give a breakdown.
     assert set(standalone['by_attribute']['scene']) == {'street', 'screen'}
+
+
+def test_standalone_evaluator_pools_test_py_pickles_with_json(tmp_path):
+    """Predictions split over a tools/test.py pickle and a COCO json score as one json does."""
+    gt, preds = random_case(5)
+    (tmp_path / 'gt.json').write_text(json.dumps(gt))
+    (tmp_path / 'all.json').write_text(json.dumps(preds))
+    first_half = {img['id'] for img in gt['images'][:6]}
+    samples = data_samples(dict(images=gt['images'][:6]), preds)
+    (tmp_path / 'a.pkl').write_bytes(pickle.dumps(samples))
+    (tmp_path / 'b.json').write_text(json.dumps(
+        [p for p in preds if p['image_id'] not in first_half]))
+    from tools.evaluate import main
+    assert main([str(tmp_path / 'gt.json'), str(tmp_path / 'all.json'),
+                 '--out', str(tmp_path / 'one.json')]) == 0
+    assert main([str(tmp_path / 'gt.json'), str(tmp_path / 'a.pkl'), str(tmp_path / 'b.json'),
+                 '--out', str(tmp_path / 'pooled.json')]) == 0
+    one, pooled = (json.loads((tmp_path / f).read_text()) for f in ('one.json', 'pooled.json'))
+    assert pooled['summary']['tp'] > 0
+    for key, value in one['summary'].items():
+        assert pooled['summary'][key] == pytest.approx(value), key
 
 
 def test_standalone_evaluator_names_unknown_image(tmp_path, capsys):

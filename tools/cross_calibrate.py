@@ -13,12 +13,10 @@ import os.path as osp
 import pickle
 import sys
 
-import numpy as np
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 from mmdet_ext.evaluation.cross_calibration import cross_calibrated_f1  # noqa: E402
-from mmdet_ext.evaluation.report import results_from_coco  # noqa: E402
+from mmdet_ext.evaluation.report import load_predictions, results_from_coco  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -36,22 +34,6 @@ def parse_args(argv=None):
     if len(args.parts) < 2:
         parser.error('--parts needs at least two files')
     return args
-
-
-def load_predictions(path: str) -> list:
-    """COCO results (``image_id``, ``bbox`` xywh, ``score``) from a .json or a .pkl dump."""
-    if not path.endswith(('.pkl', '.pickle')):
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    with open(path, 'rb') as f:
-        samples = pickle.load(f)  # noqa: S301 (a file tools/test.py wrote, not untrusted input)
-    predictions = []
-    for sample in samples:
-        pred = sample['pred_instances']
-        for box, score in zip(np.asarray(pred['bboxes']).tolist(), np.asarray(pred['scores'])):
-            predictions.append(dict(image_id=sample['img_id'], score=float(score),
-                                    bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]]))
-    return predictions
 
 
 def part_results(gt_path: str, predictions: list) -> list:

@@ -1,25 +1,30 @@
-"""Score predictions made elsewhere: ``python tools/evaluate.py GT.json PRED.json``.
+"""Score predictions made elsewhere: ``python tools/evaluate.py GT.json PRED [PRED ...]``.
 
-PRED.json is in the COCO results format (a list of ``{"image_id", "bbox": [x, y, w, h],
-"score"}``), as MMDetection's ``--out``/``CocoMetric`` or any other detector writes it. The
-numbers are those of ``TBankF1Metric`` on the same input.
+Each PRED is a COCO results json (a list of ``{"image_id", "bbox": [x, y, w, h], "score"}``,
+as MMDetection's ``CocoMetric`` or any other detector writes it) or a pickle ``tools/test.py
+--out`` wrote; several files are pooled (e.g. the k-fold models' predictions on their held-out
+folds, scored against the whole set). The numbers are those of ``TBankF1Metric`` on the same
+input.
 """
 import argparse
 import json
 import os.path as osp
+import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 from mmdet_ext.evaluation.report import (collect_image_attributes, evaluate_detections,  # noqa
-                                         format_report, results_from_coco, save_report)
+                                         format_report, load_predictions,
+                                         results_from_coco, save_report)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('gt', help='ground truth, COCO json')
-    parser.add_argument('pred', help='predictions, COCO results json')
+    parser.add_argument('pred', nargs='+',
+                        help='predictions: COCO results .json or tools/test.py --out .pkl')
     parser.add_argument('--iou-thr', type=float, default=0.5, help='IoU for a match')
     parser.add_argument('--score-thr', type=float, default=0.25,
                         help='score threshold of the fixed operating point')
@@ -34,10 +39,9 @@ def main(argv=None) -> int:
     try:
         with open(args.gt, encoding='utf-8') as f:
             gt = json.load(f)
-        with open(args.pred, encoding='utf-8') as f:
-            predictions = json.load(f)
+        predictions = [p for path in args.pred for p in load_predictions(path)]
         results = results_from_coco(gt, predictions)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, pickle.UnpicklingError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     except KeyError as e:

@@ -5,6 +5,7 @@ Pure numpy + pycocotools, shared by the metric, the standalone evaluator and the
 import contextlib
 import io
 import json
+import pickle
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -180,3 +181,20 @@ def results_from_coco(gt: Dict, predictions: List[Dict]) -> List[Dict]:
                  pred_boxes=np.array(r['pred'], dtype=np.float64).reshape(-1, 4),
                  pred_scores=np.array(r['score'], dtype=np.float64))
             for r in per_image.values()]
+
+
+def load_predictions(path: str) -> List[Dict]:
+    """COCO results (``image_id``, ``bbox`` xywh, ``score``) from a .json file or from a
+    pickle of data samples as ``tools/test.py --out`` writes it (boxes xyxy there)."""
+    if not path.endswith(('.pkl', '.pickle')):
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    with open(path, 'rb') as f:
+        samples = pickle.load(f)  # noqa: S301 (a file tools/test.py wrote, not untrusted input)
+    predictions = []
+    for sample in samples:
+        pred = sample['pred_instances']
+        for box, score in zip(np.asarray(pred['bboxes']).tolist(), np.asarray(pred['scores'])):
+            predictions.append(dict(image_id=sample['img_id'], score=float(score),
+                                    bbox=[box[0], box[1], box[2] - box[0], box[3] - box[1]]))
+    return predictions
