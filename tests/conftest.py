@@ -35,7 +35,8 @@ def _rescale_pipeline(pipeline, size):
             _rescale_pipeline(t['pre_transform'], size)
 
 
-def make_tiny_cfg(data_root, work_dir, img_size=64, max_epochs=1, config='yolov8_n_tbank_demo_cpu.py'):
+def make_tiny_cfg(data_root, work_dir, img_size=64, max_epochs=1,
+                  config='yolov8_n_tbank_demo_cpu.py'):
     """The demo config shrunk to run in seconds: tiny images, no workers, no visualisation."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, 'configs', config))

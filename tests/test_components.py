@@ -38,8 +38,8 @@ def test_dataset_names_mismatched_category(tiny_dataset):
                             metainfo=dict(classes=('logo', )), pipeline=[]))
 
 
-@pytest.mark.parametrize('metric_type,prefix', [('DetectionF1Metric', 'det'),
-                                                 ('TBankF1Metric', 'tbank')])
+@pytest.mark.parametrize('metric_type,prefix',
+                         [('DetectionF1Metric', 'det'), ('TBankF1Metric', 'tbank')])
 def test_metric_builds_with_prefix(metric_type, prefix):
     metric = METRICS.build(dict(type=metric_type, iou_thr=0.5, score_thr=0.3))
     assert metric.prefix == prefix and metric.iou_thr == 0.5

@@ -83,8 +83,11 @@ def test_yolo_coco_round_trip(tmp_path):
     out = tmp_path / 'lab2'
     assert coco_to_yolo(coco, out) == 3
     assert (out / 'b.txt').read_text() == '' and (out / 'c.txt').read_text() == ''
-    got = [[float(v) for v in l.split()] for l in (out / 'a.txt').read_text().splitlines()]
-    np.testing.assert_allclose(got, [[float(v) for v in l.split()] for l in lines], atol=1e-6)
+
+    def numbers(rows):
+        return [[float(v) for v in row.split()] for row in rows]
+    got = numbers((out / 'a.txt').read_text().splitlines())
+    np.testing.assert_allclose(got, numbers(lines), atol=1e-6)
 
     # CLIs
     assert _cli('yolo2coco').main([str(tmp_path / 'img'), str(lab), '--classes', 'logo',

@@ -76,8 +76,8 @@ def _dims_fit(config_dims, shape):
     return len(config_dims) == len(shape) and all(d in (-1, s) for d, s in zip(config_dims, shape))
 
 
-def test_dynamic_batch_onnx_gets_dynamic_batching_and_dims_that_fit_real_outputs(models,
-                                                                               tmp_path):
+def test_dynamic_batch_onnx_gets_dynamic_batching_and_dims_that_fit_real_outputs(
+        models, tmp_path):
     sidecar = {'mean': [0, 0, 0], 'std': [255, 255, 255], 'input_size': [32, 32]}
     with open(osp.splitext(models['dynamic'])[0] + '.json', 'w') as f:
         json.dump(sidecar, f)
@@ -166,9 +166,12 @@ def test_bad_arguments_fail_with_a_clear_reason_and_write_nothing(models, tmp_pa
                                                                   error, match):
     (tmp_path / 'end2end.engine').write_bytes(b'x')
     (tmp_path / 'garbage.onnx').write_bytes(b'\xff\x00 not protobuf')
-    kwargs = {k: models['dynamic'] if v == 'DYN' else (v if k in ('kind', 'name')
-                                                         else str(tmp_path / v))
-              for k, v in kwargs.items()}
+
+    def value(k, v):
+        if v == 'DYN':
+            return models['dynamic']
+        return v if k in ('kind', 'name') else str(tmp_path / v)
+    kwargs = {k: value(k, v) for k, v in kwargs.items()}
     with pytest.raises(error, match=re.escape(match)):
         export_triton_repository(repo=str(tmp_path / 'repo'), **{'name': 'm', **kwargs})
     assert not (tmp_path / 'repo' / 'm').exists()

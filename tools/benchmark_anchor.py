@@ -11,8 +11,9 @@ project) and runs there as a subprocess: it builds a one-class ``yolov8n.yaml`` 
 nothing downloaded), exports it with its own exporter at our model's input size, and times
 ``YOLO(onnx).predict(path)``. Our side, in this interpreter, times
 ``Detector(onnx).predict_file`` (decode included). Both run on the same image files,
-interleaved image by image, with the same ONNX Runtime intra-op thread count. Writes ``benchmarks/anchor_ultralytics.{json,md}``
-with median/p90/p99 per side and the ratio ours/theirs against the 0.8 target (issue 5).
+interleaved image by image, with the same ONNX Runtime intra-op thread count. Writes
+``benchmarks/anchor_ultralytics.{json,md}`` with median/p90/p99 per side and the ratio
+ours/theirs against the 0.8 target (issue 5).
 """
 import argparse
 import datetime

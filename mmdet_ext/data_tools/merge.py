@@ -177,8 +177,8 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
                 w, h = read_image_size(path)
             entries.append(dict(image=im, path=path, source=src_name, src_idx=src_idx,
                                 anns=anns.get(im['id'], []), cats=cats, w=w, h=h,
-                                sig=image_signature(path), key=group_key_from_name(path.name,
-                                                                          group_regex)))
+                                sig=image_signature(path),
+                                key=group_key_from_name(path.name, group_regex)))
 
     # Cluster copies of one photo (union-find so matches are transitive).
     uf = _UnionFind(len(entries))

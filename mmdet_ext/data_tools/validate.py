@@ -41,8 +41,8 @@ def _check_bbox(bbox, w, h) -> Optional[tuple]:
     if bw <= 0 or bh <= 0:
         return 'bbox_nonpositive_size', f'bbox width/height must be > 0: {bbox}'
     t = BORDER_TOLERANCE
-    if is_number(w) and is_number(h) and (x < -t or y < -t or x + bw > w + t
-                                           or y + bh > h + t):
+    if is_number(w) and is_number(h) and (
+            x < -t or y < -t or x + bw > w + t or y + bh > h + t):
         return 'bbox_outside_image', f'bbox {bbox} extends outside the {w}x{h} image'
     return None
 
@@ -107,8 +107,8 @@ def validate_coco(coco_or_path: Union[dict, PathLike],
             add('missing_image_id', entry, f'refers to image id {iid}, which does not exist')
         if ann.get('category_id') not in cat_ids:
             add('unknown_category', entry, f'unknown category id {ann.get("category_id")}')
-        bad = _check_bbox(ann.get('bbox'), *((im.get('width'), im.get('height'))
-                                              if im else (None, None)))
+        size = (im.get('width'), im.get('height')) if im else (None, None)
+        bad = _check_bbox(ann.get('bbox'), *size)
         if bad:
             add(bad[0], entry, bad[1])
     return problems

@@ -107,5 +107,5 @@ def coco_to_yolo(coco: dict, labels_dir: PathLike) -> int:
     for im in coco['images']:
         out = _label_path(labels_dir, im['file_name'])
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(''.join(l + '\n' for l in lines[im['id']]), encoding='utf-8')
+        out.write_text(''.join(line + '\n' for line in lines[im['id']]), encoding='utf-8')
     return len(coco['images'])

@@ -32,7 +32,8 @@ class OneClassCocoDataset(YOLOv5CocoDataset):
         data_list = super().load_data_list()
         if not self.cat_ids:  # error path only: read the file again to name its categories
             names = [c.get('name') for c in load(self.ann_file).get('categories', [])]
-            raise ValueError(f'{self.ann_file}: no category named {list(self.metainfo["classes"])}; '
+            wanted = list(self.metainfo['classes'])
+            raise ValueError(f'{self.ann_file}: no category named {wanted}; '
                              f'the file has categories {names}. Set metainfo=dict(classes=...) '
                              'to the category name used in the file.')
         return data_list

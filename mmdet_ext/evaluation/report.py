@@ -79,7 +79,8 @@ def evaluate_detections(results: List[dict],
     for attr, values in (image_attributes or {}).items():
         table = {}
         for value in sorted(set(values.values()), key=str):
-            images = np.array([i for i, img_id in enumerate(img_ids) if values.get(img_id) == value])
+            images = np.array([i for i, img_id in enumerate(img_ids)
+                               if values.get(img_id) == value])
             prf = prf_subset(pooled, score_thr, pred_mask=np.isin(pooled['pred_image'], images),
                              gt_mask=np.isin(pooled['gt_image'], images))
             table[str(value)] = dict(prf.as_dict(), num_images=len(images))

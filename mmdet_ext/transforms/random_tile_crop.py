@@ -76,8 +76,8 @@ class RandomTileCrop(BaseTransform):
         return (int(np.random.randint(0, max(width - tw, 0) + 1)),
                 int(np.random.randint(0, max(height - th, 0) + 1)))
 
-    def _crop_boxes(self, boxes: np.ndarray, window: Sequence[int]) -> Tuple[np.ndarray,
-                                                                               np.ndarray]:
+    def _crop_boxes(self, boxes: np.ndarray,
+                    window: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
         """Boxes clipped to ``window`` (x1, y1, x2, y2) in its coordinates, and a keep-mask."""
         x1, y1, x2, y2 = window
         clipped = np.stack([boxes[:, 0].clip(x1, x2), boxes[:, 1].clip(y1, y2),
