@@ -46,6 +46,39 @@ def test_test_cli_writes_report_plots_galleries_and_threshold(trained_run, tiny_
     assert 'calibrated: score >=' in capsys.readouterr().out
 
 
+def test_test_cli_tiled_scores_what_tiled_predict_returns(trained_run, tiny_dataset, tmp_path):
+    """--tile-size runs mmdet_ext.inference.tiled_predict on each unresized photo, with the
+    checkpoint's weights: its predictions equal the Python API's on the same files."""
+    import pickle
+
+    import cv2
+    import numpy as np
+    import pytest
+
+    from mmdet_ext.inference import Detector, tiled_predict
+    from tools.test import main
+    _, work_dir = trained_run
+    ckpt = str(sorted(work_dir.glob('epoch_*.pth'))[-1])
+    preds = tmp_path / 'tiled.pkl'
+    assert main([DEMO_CFG, ckpt, '--work-dir', str(tmp_path / 'w'), '--out', str(preds),
+                 '--tile-size', '32', '--cfg-options', *data_options(tiny_dataset)]) == 0
+    samples = pickle.loads(preds.read_bytes())
+    assert len(samples) == len(json.loads((tiny_dataset / 'val.json').read_text())['images'])
+    detector = Detector(ckpt, config=DEMO_CFG)
+    boxes_seen = 0
+    for sample in samples:
+        image = cv2.imread(sample['img_path'])
+        assert tuple(sample['ori_shape']) == image.shape[:2]  # the photo itself, not resized
+        expected = tiled_predict(detector.predict_batch_raw, image, tile_size=32, batch_size=8)
+        got = sample['pred_instances']
+        np.testing.assert_allclose(got['bboxes'].numpy(), expected.boxes, atol=1e-3)
+        np.testing.assert_allclose(got['scores'].numpy(), expected.scores, atol=1e-5)
+        boxes_seen += len(expected)
+    assert boxes_seen > 0
+    with pytest.raises(SystemExit):  # two test-time paths at once
+        main([DEMO_CFG, ckpt, '--tile-size', '32', '--tta'])
+
+
 def test_benchmark_real_one_pass_and_tiled(trained_run, tiny_dataset, tmp_path):
     """The real-photo benchmark on a folder laid out like ../shared/data/real."""
     from tools.benchmark_real import main

@@ -5,9 +5,11 @@
 # is `make real`'s stage 2. For each other fold the same two stages are trained on the other
 # four folds plus the same synthetic images (about 2.1 h a fold on 2 CPU cores; re-running skips
 # finished stages and resumes an interrupted one, so the folds span working sessions), and the
-# model's predictions on its held-out fold are kept. With every fold done, each fold is scored at
-# the F1-best threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`),
-# into benchmarks/real_model_kfold.json.
+# model's predictions on its held-out fold are kept, one pass and tiled (640 px tiles + a full
+# pass, `tools/test.py --tile-size`). With every fold done, each fold is scored at the F1-best
+# threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`), into
+# benchmarks/real_model_kfold.json (one pass: the protocol's result) and
+# real_model_kfold_tiled.json (tiled, beside it).
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,18 +33,24 @@ ids = [sorted(im['id'] for im in json.load(open(p))['images']) for p in sys.argv
 sys.exit(ids[0] != ids[1])" "$data/fold0_val.json" "$data/val.json" \
   || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
 
-# predict CONFIG CHECKPOINT FOLD: the model's predictions on its held-out fold.
+# predict CONFIG CHECKPOINT FOLD NAME [OPTIONS]: the model's predictions on its held-out fold,
+# into $root/foldFOLD/NAME.pkl (skipped when there); OPTIONS go to tools/test.py.
 predict() {
-  "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test" --out "$root/fold$3/preds.pkl" \
+  local out=$root/fold$3/$4.pkl
+  [ -f "$out" ] && return
+  "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test_$4" --out "$out" "${@:5}" \
     --cfg-options "test_dataloader.dataset.ann_file=fold$3_val.json" \
     "test_evaluator.ann_file=$data/fold$3_val.json"
 }
-[ -f "$root/fold0/preds.pkl" ] || predict "$config2" "$(final_checkpoint "$config2" \
-  work_dirs/real_cpu_stage2)" 0
+# predict_both CONFIG CHECKPOINT FOLD: one pass (preds.pkl) and tiled (preds_tiled.pkl).
+predict_both() {
+  predict "$@" preds
+  predict "$@" preds_tiled --tile-size 640
+}
+predict_both "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
 todo=("$@")
 [ ${#todo[@]} -gt 0 ] || todo=($(seq 1 $((folds - 1))))
-for fold in "${todo[@]}"; do
-  [ -f "$root/fold$fold/preds.pkl" ] && continue
+for fold in "${todo[@]}"; do  # finished stages and predictions are skipped
   train=data/real_train_fold$fold
   training_set "$data/fold${fold}_train.json" "$data/images" "$train"
   data_options=("train_dataloader.dataset.dataset.data_root=$train/"
@@ -53,15 +61,18 @@ for fold in "${todo[@]}"; do
   train_stage "$config1" "$root/fold$fold/stage1" "$checkpoint1" --cfg-options "${data_options[@]}"
   train_stage "$config2" "$root/fold$fold/stage2" "$checkpoint2" --cfg-options "${data_options[@]}" \
     "load_from=$checkpoint1"
-  predict "$config2" "$checkpoint2" "$fold"
+  predict_both "$config2" "$checkpoint2" "$fold"
 done
 
-parts=() preds=()
+parts=() preds=() tiled=()
 for fold in $(seq 0 $((folds - 1))); do
   parts+=("$data/fold${fold}_val.json") preds+=("$root/fold$fold/preds.pkl")
+  tiled+=("$root/fold$fold/preds_tiled.pkl")
 done
-for p in "${preds[@]}"; do
+for p in "${preds[@]}" "${tiled[@]}"; do
   [ -f "$p" ] || { echo "not every fold is done ($p missing): re-run to continue"; exit 0; }
 done
 "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${preds[@]}" \
   --out benchmarks/real_model_kfold.json
+"$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${tiled[@]}" \
+  --out benchmarks/real_model_kfold_tiled.json

@@ -14,6 +14,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from mmdet_ext.cli import load_config  # noqa: E402
+from mmdet_ext.models import use_tiled_inference  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 
@@ -36,6 +37,14 @@ def parse_args(argv=None):
                         '<work-dir>/<timestamp>/<show-dir>')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation (the config\'s tta_model / tta_pipeline)')
+    parser.add_argument('--tile-size', type=int,
+                        help='tiled inference (mmdet_ext.inference.tiled_predict): overlapping '
+                        'tiles of this size (the network input size is a good value) plus a '
+                        'downscaled full-image pass, merged')
+    parser.add_argument('--tile-max-side', type=int,
+                        help='with --tile-size: shrink larger images to this long side first')
+    parser.add_argument('--tile-merge', choices=['nms', 'wbf'], default='nms',
+                        help='with --tile-size: how duplicate boxes of tiles are merged')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -45,6 +54,8 @@ def parse_args(argv=None):
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.calibrate and not args.out_dir:
         parser.error('--calibrate needs --out-dir')
+    if args.tile_size and args.tta:
+        parser.error('--tile-size and --tta are two different test-time paths: pick one')
     return args
 
 
@@ -58,6 +69,12 @@ def build_cfg(args) -> Config:
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    if args.tile_size:
+        try:
+            use_tiled_inference(cfg, tile_size=args.tile_size, max_side=args.tile_max_side,
+                                merge=args.tile_merge)
+        except ValueError as e:
+            raise SystemExit(f'--tile-size: {e}')
     if args.show_dir:
         vis = cfg.default_hooks.visualization
         vis.draw, vis.test_out_dir = True, args.show_dir

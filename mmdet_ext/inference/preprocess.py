@@ -16,7 +16,7 @@ import numpy as np
 from .detections import Detections
 
 # Test-pipeline transforms that do not change the pixels.
-_PASSIVE = {'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs'}
+PASSIVE_TRANSFORMS = {'LoadImageFromFile', 'LoadAnnotations', 'PackDetInputs'}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class PreprocessSpec:
         by_type = {}
         for t in pipeline:
             name = t['type'].split('.')[-1]
-            if name not in _PASSIVE | {'YOLOv5KeepRatioResize', 'LetterResize'}:
+            if name not in PASSIVE_TRANSFORMS | {'YOLOv5KeepRatioResize', 'LetterResize'}:
                 raise ValueError(f'test pipeline transform {t["type"]!r} is not supported by '
                                  'the deployment preprocessing (expected YOLOv5KeepRatioResize '
                                  '+ LetterResize)')

@@ -4,6 +4,31 @@ from typing import List
 import numpy as np
 
 
+def predict_network_input(model, batch: np.ndarray) -> List[np.ndarray]:
+    """Run an MMDet/MMYOLO detector on a letterboxed, normalised ``NCHW`` float32 batch.
+
+    The model's own data preprocessor is bypassed: the batch is already the network input.
+    Returns per image a ``(K, 5)`` float32 array ``x1, y1, x2, y2, score`` in network-input
+    pixels (``rescale=False``), after the model's own NMS.
+    """
+    import torch
+    from mmdet.structures import DetDataSample
+    height, width = batch.shape[2:]
+    meta = dict(img_shape=(height, width), ori_shape=(height, width),
+                batch_input_shape=(height, width), scale_factor=(1.0, 1.0),
+                pad_param=np.zeros(4, np.float32))
+    samples = [DetDataSample(metainfo=meta) for _ in range(len(batch))]
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        results = model.predict(torch.from_numpy(batch).to(device), samples, rescale=False)
+    dets = []
+    for result in results:
+        pred = result.pred_instances
+        dets.append(np.concatenate([pred.bboxes.cpu().numpy().reshape(-1, 4),
+                                    pred.scores.cpu().numpy().reshape(-1, 1)], axis=1))
+    return [d.astype(np.float32) for d in dets]
+
+
 class PyTorchBackend:
     """Runs an MMYOLO checkpoint on already letterboxed, normalised batches.
 
@@ -26,19 +51,4 @@ class PyTorchBackend:
         self.device = device
 
     def __call__(self, batch: np.ndarray) -> List[np.ndarray]:
-        import torch
-        from mmdet.structures import DetDataSample
-        height, width = batch.shape[2:]
-        meta = dict(img_shape=(height, width), ori_shape=(height, width),
-                    batch_input_shape=(height, width), scale_factor=(1.0, 1.0),
-                    pad_param=np.zeros(4, np.float32))
-        samples = [DetDataSample(metainfo=meta) for _ in range(len(batch))]
-        with torch.no_grad():
-            results = self.model.predict(torch.from_numpy(batch).to(self.device), samples,
-                                         rescale=False)
-        dets = []
-        for result in results:
-            pred = result.pred_instances
-            dets.append(np.concatenate([pred.bboxes.cpu().numpy().reshape(-1, 4),
-                                        pred.scores.cpu().numpy().reshape(-1, 1)], axis=1))
-        return [d.astype(np.float32) for d in dets]
+        return predict_network_input(self.model, batch)
