@@ -9,7 +9,8 @@
 # pass, `tools/test.py --tile-size`). With every fold done, each fold is scored at the F1-best
 # threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`), into
 # benchmarks/real_model_kfold.json (one pass: the protocol's result) and
-# real_model_kfold_tiled.json (tiled, beside it).
+# real_model_kfold_tiled.json (tiled, beside it), and all the folds' boxes scored by size and
+# folder (work_dirs/real_kfold/pooled*.json).
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,3 +77,6 @@ done
   --out benchmarks/real_model_kfold.json
 "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${tiled[@]}" \
   --out benchmarks/real_model_kfold_tiled.json
+# Where the errors are: all 401 boxes by size and folder (fixed threshold 0.25).
+"$py" tools/evaluate.py "$data/annotations.json" "${preds[@]}" --out "$root/pooled.json"
+"$py" tools/evaluate.py "$data/annotations.json" "${tiled[@]}" --out "$root/pooled_tiled.json"
