@@ -1,7 +1,7 @@
 """One inference API over every backend: a checkpoint, an ONNX file or a TensorRT engine."""
 import json
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
@@ -31,6 +31,15 @@ def read_score_threshold(model_path: str) -> Optional[float]:
             if value is not None:
                 return float(value)
     return None
+
+
+def predict_letterboxed(runtime: Callable[[np.ndarray], List[np.ndarray]],
+                        images: Sequence[np.ndarray], spec: PreprocessSpec) -> List[Detections]:
+    """Letterbox and normalise ``images`` as ``spec`` says, run ``runtime`` (any backend: an
+    NCHW batch in, per image ``(K, 5)`` boxes and scores in network-input pixels out) and map
+    the boxes back to each image's pixels."""
+    batch, boxes = preprocess(images, spec)
+    return [to_original(d, b) for d, b in zip(runtime(batch), boxes)]
 
 
 class Detector:
@@ -104,9 +113,7 @@ class Detector:
         results = []
         step = self.runtime.max_batch or max(len(images), 1)
         for start in range(0, len(images), step):
-            chunk = images[start:start + step]
-            batch, boxes = preprocess(chunk, self.spec)
-            results += [to_original(d, b) for d, b in zip(self.runtime(batch), boxes)]
+            results += predict_letterboxed(self.runtime, images[start:start + step], self.spec)
         return results
 
     def predict_batch(self, images: Sequence[np.ndarray]) -> List[Detections]:

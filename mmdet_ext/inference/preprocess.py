@@ -80,12 +80,17 @@ class PreprocessSpec:
             json.dump(dict(preprocess=asdict(self), **extra), f, indent=2)
 
     @classmethod
-    def load(cls, path: str) -> 'PreprocessSpec':
-        with open(path) as f:
-            spec = json.load(f)['preprocess']
+    def from_dict(cls, spec: dict) -> 'PreprocessSpec':
+        """The spec from its fields as JSON or a dumped config holds them (lists)."""
+        spec = dict(spec)
         for key in ('input_size', 'mean', 'std'):
             spec[key] = tuple(spec[key])
         return cls(**spec)
+
+    @classmethod
+    def load(cls, path: str) -> 'PreprocessSpec':
+        with open(path) as f:
+            return cls.from_dict(json.load(f)['preprocess'])
 
 
 @dataclass(frozen=True)

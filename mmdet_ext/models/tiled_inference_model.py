@@ -1,5 +1,6 @@
 """Tiled inference inside MMEngine's test loop, so ``tools/test.py`` scores the tiled path."""
 from dataclasses import asdict
+from functools import partial
 from typing import List, Optional
 
 import numpy as np
@@ -10,7 +11,8 @@ from mmyolo.registry import MODELS
 
 from ..inference.backends.pytorch_backend import predict_network_input
 from ..inference.detections import Detections
-from ..inference.preprocess import PASSIVE_TRANSFORMS, PreprocessSpec, preprocess, to_original
+from ..inference.detector import predict_letterboxed
+from ..inference.preprocess import PASSIVE_TRANSFORMS, PreprocessSpec
 from ..inference.tiling import tiled_predict
 
 
@@ -39,18 +41,13 @@ class TiledInferenceModel(BaseTTAModel):
                  max_side: Optional[int] = None, batch_size: Optional[int] = 8,
                  data_preprocessor=None):
         super().__init__(module, data_preprocessor)
-        spec = dict(spec)
-        for key in ('input_size', 'mean', 'std'):  # lists once the config is dumped
-            spec[key] = tuple(spec[key])
-        self.spec = PreprocessSpec(**spec)
+        self.spec = PreprocessSpec.from_dict(spec)
         self.tiling = dict(tile_size=tile_size, overlap=overlap, full_image_pass=full_image_pass,
                            merge=merge, iou_thr=iou_thr, max_side=max_side,
                            batch_size=batch_size)
 
     def _predict_crops(self, crops: List[np.ndarray]) -> List[Detections]:
-        batch, letterboxes = preprocess(crops, self.spec)
-        return [to_original(d, b) for d, b in
-                zip(predict_network_input(self.module, batch), letterboxes)]
+        return predict_letterboxed(partial(predict_network_input, self.module), crops, self.spec)
 
     def test_step(self, data: dict) -> list:
         """Detect each unresized image of a batch (see :func:`use_tiled_inference`)."""
