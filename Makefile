@@ -25,9 +25,10 @@ real: install
 	PYTHON=$(PY) bash tools/train_real.sh
 
 # A 5-fold estimate of the real-photo recipe (after `real`; about 2.1 h a fold on 2 CPU cores,
-# resumable: re-run to continue). `make real-kfold FOLDS="1 2"` trains only those folds.
+# resumable: re-run to continue). `make real-kfold FOLDS="1 2"` trains only those folds;
+# `RECIPE=tilecrop` estimates the tile-crop variant of the recipe (tools/kfold_real.sh).
 real-kfold: install
-	PYTHON=$(PY) bash tools/kfold_real.sh $(FOLDS)
+	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/kfold_real.sh $(FOLDS)
 
 clean-demo:
 	rm -rf data/synthetic_demo work_dirs/demo

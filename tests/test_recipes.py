@@ -414,3 +414,35 @@ def test_real_stage2_squashes_photos_and_its_pipeline_runs(tiny_dataset):
             t['prob'] = 1.0
     sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
     assert sample['inputs'].shape[-2:] == (64, 64)
+
+
+@pytest.mark.parametrize('name, base', [
+    ('yolov8_n_tbank_real_cpu_tilecrop.py', 'yolov8_n_tbank_real_cpu.py'),
+    ('yolov8_n_tbank_real_cpu_tilecrop_stage2.py', 'yolov8_n_tbank_real_cpu_stage2.py')])
+def test_real_tilecrop_recipe_adds_only_the_tile_crop(name, base, tiny_dataset):
+    """The tile-crop variant of each real-photo stage is its base config with a network-size
+    RandomTileCrop right after loading (so tiles are cut at full resolution), nothing else
+    changed in the pipeline, and its pipeline runs."""
+    from mmyolo.registry import DATASETS
+    from mmyolo.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg, base_cfg = load(name), load(base)
+    pipeline = inner_dataset(cfg.train_dataloader.dataset).pipeline
+    base_pipeline = inner_dataset(base_cfg.train_dataloader.dataset).pipeline
+    n_pre = len(base_cfg.pre_transform)
+    tile = pipeline[n_pre]
+    assert tile.type == 'mmcv.RandomApply' and tile.transforms[0].type == 'RandomTileCrop'
+    assert tuple(tile.transforms[0].tile_size) == tuple(cfg.img_scale)
+    assert pipeline[:n_pre] + pipeline[n_pre + 1:] == base_pipeline
+    assert cfg.train_cfg == base_cfg.train_cfg and cfg.model == base_cfg.model
+
+    dataset = inner_dataset(cfg.train_dataloader.dataset)
+    dataset.data_root, dataset.ann_file = str(tiny_dataset) + '/', 'train.json'
+    for t in iter_transforms(dataset.pipeline):
+        for key in ('scale', 'tile_size'):
+            if key in t:
+                t[key] = (32, 32)  # a tile smaller than the tiny images (64 px)
+        if t['type'] == 'mmcv.RandomApply':
+            t['prob'] = 1.0
+    sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
+    assert sample['inputs'].shape[-2:] == (32, 32)

@@ -1,5 +1,6 @@
 """The train/test command-line tools, run in-process on the tiny dataset (CPU)."""
 import json
+import os
 import os.path as osp
 
 from conftest import REPO
@@ -145,3 +146,16 @@ def test_real_stages_skip_finished_resume_interrupted_and_train_fresh(tmp_path):
                           'final_checkpoint configs/yolov8_n_tbank_real_cpu_stage2.py W'],
                          cwd=REPO, check=True, capture_output=True, text=True).stdout
     assert out.strip() == 'W/epoch_6.pth'
+
+
+def test_kfold_recipe_names_its_configs_and_a_missing_one_is_an_error():
+    """tools/kfold_real.sh RECIPE=NAME trains configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py
+    (both exist for the tile-crop recipe); an unknown NAME stops before anything runs, naming
+    the config it looked for."""
+    import subprocess
+    for stage in ('', '_stage2'):
+        assert osp.isfile(osp.join(REPO, f'configs/yolov8_n_tbank_real_cpu_tilecrop{stage}.py'))
+    run = subprocess.run(['bash', 'tools/kfold_real.sh'], cwd=REPO, capture_output=True,
+                         text=True, env=dict(os.environ, RECIPE='no_such_recipe'))
+    assert run.returncode == 1
+    assert 'no configs/yolov8_n_tbank_real_cpu_no_such_recipe.py' in run.stdout

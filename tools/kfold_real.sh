@@ -12,18 +12,23 @@
 # real_model_kfold_tiled.json (tiled, beside it), and all the folds' boxes scored by size and
 # folder (work_dirs/real_kfold/pooled*.json).
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
+# RECIPE=NAME (e.g. tilecrop) estimates another recipe the same way, on the same folds:
+# configs/yolov8_n_tbank_real_cpu_NAME.py and ..._NAME_stage2.py, fold 0 trained as well, into
+# work_dirs/real_kfold_NAME and benchmarks/real_model_kfold_NAME{,_tiled}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 data=data/real_1280
 folds=5
-root=work_dirs/real_kfold
-config1=configs/yolov8_n_tbank_real_cpu.py
-config2=configs/yolov8_n_tbank_real_cpu_stage2.py
+suffix=${RECIPE:+_$RECIPE}
+root=work_dirs/real_kfold$suffix
+config1=configs/yolov8_n_tbank_real_cpu$suffix.py
+config2=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
+results=benchmarks/real_model_kfold$suffix
 source tools/real_stages.sh  # final_checkpoint, train_stage, training_set
 
-for need in "$data/val.json" work_dirs/real_cpu_stage2; do
-  [ -e "$need" ] || { echo "no $need: run 'make real' first"; exit 1; }
+for need in "$config1" "$config2" "$data/val.json" work_dirs/real_cpu_stage2; do
+  [ -e "$need" ] || { echo "no $need: run 'make real' first (or check RECIPE)"; exit 1; }
 done
 if [ ! -f "$data/fold0_val.json" ]; then
   "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --folds "$folds" \
@@ -48,9 +53,13 @@ predict_both() {
   predict "$@" preds
   predict "$@" preds_tiled --tile-size 640
 }
-predict_both "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
+first=0
+if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's
+  predict_both "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
+  first=1
+fi
 todo=("$@")
-[ ${#todo[@]} -gt 0 ] || todo=($(seq 1 $((folds - 1))))
+[ ${#todo[@]} -gt 0 ] || todo=($(seq $first $((folds - 1))))
 for fold in "${todo[@]}"; do  # finished stages and predictions are skipped
   train=data/real_train_fold$fold
   training_set "$data/fold${fold}_train.json" "$data/images" "$train"
@@ -74,9 +83,9 @@ for p in "${preds[@]}" "${tiled[@]}"; do
   [ -f "$p" ] || { echo "not every fold is done ($p missing): re-run to continue"; exit 0; }
 done
 "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${preds[@]}" \
-  --out benchmarks/real_model_kfold.json
+  --out "$results.json"
 "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${tiled[@]}" \
-  --out benchmarks/real_model_kfold_tiled.json
+  --out "$results"_tiled.json
 # Where the errors are: all 401 boxes by size and folder (fixed threshold 0.25).
 "$py" tools/evaluate.py "$data/annotations.json" "${preds[@]}" --out "$root/pooled.json"
 "$py" tools/evaluate.py "$data/annotations.json" "${tiled[@]}" --out "$root/pooled_tiled.json"
