@@ -3,27 +3,20 @@
 # RandomTileCrop cuts an img_scale tile at full resolution, placed on a (preferably small)
 # logo 70 % of the time, before Mosaic / resize; with probability 1 - tile_prob an image is
 # used whole (downscaled), as the full-image pass sees it. Images smaller than a tile are
-# padded (bottom / right), not enlarged. Validation stays on whole images.
-_base_ = './yolov8_s_tbank_recipe.py'
+# padded (bottom / right), not enlarged. Validation stays on whole images. Tile settings:
+# `_base_/tile_crop.py`.
+_base_ = ['./yolov8_s_tbank_recipe.py', './_base_/tile_crop.py']
 
 img_scale = _base_.img_scale  # (640, 640): tile = network input, as at inference
-tile_prob = 0.7  # chance that an image is tiled (else used whole)
-tile_object_prob = 0.7  # chance that a tile is placed on a box (small boxes 4x as likely)
-tile_min_visible = 0.6  # a box cut by the tile border is kept if 60 % of it stays inside
 
 # ===============================Unmodified in most cases====================
 tile_pre_transform = [
     *_base_.pre_transform,
     dict(
         type='mmcv.RandomApply',
-        prob=tile_prob,
+        prob=_base_.tile_prob,
         transforms=[
-            dict(
-                type='RandomTileCrop',
-                tile_size=img_scale,
-                object_prob=tile_object_prob,
-                small_area=_base_.small_box_area,
-                min_visible=tile_min_visible)
+            dict(_base_.tile_crop, tile_size=img_scale, small_area=_base_.small_box_area)
         ]),
 ]
 # MMYOLO's YOLOv8 pipelines with the tile crop after loading, also for Mosaic's other images.
