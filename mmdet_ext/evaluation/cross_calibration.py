@@ -27,7 +27,9 @@ def image_records(results: Sequence[dict], iou_thr: float = 0.5) -> List[ImageRe
     return records
 
 
-def _pool(records: Sequence[ImageRecord]) -> Tuple[np.ndarray, np.ndarray, int]:
+def pool_records(records: Sequence[ImageRecord]) -> Tuple[np.ndarray, np.ndarray, int]:
+    """Concatenate image records into the (scores, is_tp, n_gt) that
+    :func:`~.matching.best_f1` and :func:`~.matching.prf_at` take."""
     scores = np.concatenate([r[0] for r in records]) if records else np.zeros(0)
     is_tp = np.concatenate([r[1] for r in records]) if records else np.zeros(0, bool)
     return scores, is_tp.astype(bool), sum(r[2] for r in records)
@@ -37,8 +39,8 @@ def _cross(parts: Sequence[Sequence[ImageRecord]]) -> Dict:
     scored = []
     for i, part in enumerate(parts):
         others = [r for j, other in enumerate(parts) if j != i for r in other]
-        threshold = best_f1(*_pool(others)).threshold
-        scored.append(prf_at(*_pool(part), threshold))
+        threshold = best_f1(*pool_records(others)).threshold
+        scored.append(prf_at(*pool_records(part), threshold))
     total = PRF(tp=sum(s.tp for s in scored), fp=sum(s.fp for s in scored),
                 fn=sum(s.fn for s in scored))
     return dict(parts=[s.as_dict() for s in scored], precision=total.precision,
