@@ -263,6 +263,17 @@ def test_tiled_predict_small_image_is_one_pass():
     assert detect.calls == [(50, 60)] and len(dets) == 1
 
 
+def test_tiled_predict_min_side_keeps_photos_up_to_it_whole():
+    img = _squares(640, 480, [(523, 377, 6), (100, 100, 40)])
+    detect = _blob_detector()
+    dets = tiled_predict(detect, img, tile_size=64, min_side=640)
+    assert detect.calls == [(480, 640)]  # one pass: the 6 px square stays invisible
+    np.testing.assert_allclose(dets.boxes, [[100, 100, 140, 140]], atol=1)
+    detect.calls.clear()
+    assert len(tiled_predict(detect, img, tile_size=64, min_side=639)) == 2  # tiled above it
+    assert len(detect.calls) == len(tile_grid(640, 480, 64, 0.25)) + 1
+
+
 def test_merge_detections_nms_and_wbf():
     boxes = [[1, 1, 11, 11], [0, 0, 10, 10], [50, 50, 60, 60]]
     scores = [0.6, 0.9, 0.7]

@@ -76,6 +76,15 @@ def test_test_cli_tiled_scores_what_tiled_predict_returns(trained_run, tiny_data
         np.testing.assert_allclose(got['scores'].numpy(), expected.scores, atol=1e-5)
         boxes_seen += len(expected)
     assert boxes_seen > 0
+    # --tile-min-side: photos up to it get the one untiled pass the service gives them
+    untiled = tmp_path / 'untiled.pkl'
+    assert main([DEMO_CFG, ckpt, '--work-dir', str(tmp_path / 'w'), '--out', str(untiled),
+                 '--tile-size', '32', '--tile-min-side', '100000',
+                 '--cfg-options', *data_options(tiny_dataset)]) == 0
+    for sample in pickle.loads(untiled.read_bytes()):
+        expected = detector.predict_batch_raw([cv2.imread(sample['img_path'])])[0]
+        np.testing.assert_allclose(sample['pred_instances']['scores'].numpy(),
+                                   np.sort(expected.scores)[::-1], atol=1e-5)
     with pytest.raises(SystemExit):  # two test-time paths at once
         main([DEMO_CFG, ckpt, '--tile-size', '32', '--tta'])
 

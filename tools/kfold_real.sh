@@ -10,7 +10,10 @@
 # threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`), into
 # benchmarks/real_model_kfold.json (one pass: the protocol's result) and
 # real_model_kfold_tiled.json (tiled, beside it), and all the folds' boxes scored by size and
-# folder (work_dirs/real_kfold/pooled*.json).
+# folder (work_dirs/real_kfold/pooled*.json). A third set of predictions follows the detection
+# service's path: the same photos at their own size (data/real_full, not capped at 1280 px),
+# tiled above 1280 px after shrinking to 2560 px, one pass otherwise
+# (real_model_kfold_service.json).
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
 # RECIPE=NAME (e.g. tilecrop) estimates another recipe the same way, on the same folds:
 # configs/yolov8_n_tbank_real_cpu_NAME.py and ..._NAME_stage2.py, fold 0 trained as well, into
@@ -18,7 +21,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
+real=${REAL_ROOT:-../shared/data/real}
 data=data/real_1280
+full=data/real_full  # the same photos at their own size, as the service gets them
 folds=5
 suffix=${RECIPE:+_$RECIPE}
 root=work_dirs/real_kfold$suffix
@@ -39,23 +44,39 @@ ids = [sorted(im['id'] for im in json.load(open(p))['images']) for p in sys.argv
 sys.exit(ids[0] != ids[1])" "$data/fold0_val.json" "$data/val.json" \
   || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
 
-# predict CONFIG CHECKPOINT FOLD NAME [OPTIONS]: the model's predictions on its held-out fold,
-# into $root/foldFOLD/NAME.pkl (skipped when there); OPTIONS go to tools/test.py.
+if [ ! -f "$full/fold$((folds - 1))_val.json" ]; then  # same image ids, folds and labels
+  srcs=(); for d in "$real"/*/; do [ -f "$d/annotations.json" ] && srcs+=(--src "$d"); done
+  "$py" tools/data/merge_coco.py "${srcs[@]}" --out-dir "$full" --group-regex '^([0-9a-f]{32})'
+  "$py" -c "import json, sys
+data, full, folds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+coco = json.load(open(f'{full}/annotations.json'))
+for k in range(folds):
+    ids = {im['id'] for im in json.load(open(f'{data}/fold{k}_val.json'))['images']}
+    part = dict(coco, images=[im for im in coco['images'] if im['id'] in ids],
+                annotations=[a for a in coco['annotations'] if a['image_id'] in ids])
+    assert len(part['images']) == len(ids), f'fold {k}: {full} lacks photos of {data}'
+    json.dump(part, open(f'{full}/fold{k}_val.json', 'w'))" "$data" "$full" "$folds"
+fi
+
+# predict CONFIG CHECKPOINT FOLD NAME DATA [OPTIONS]: the model's predictions on its held-out
+# fold of DATA, into $root/foldFOLD/NAME.pkl (skipped when there); OPTIONS go to tools/test.py.
 predict() {
   local out=$root/fold$3/$4.pkl
   [ -f "$out" ] && return
-  "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test_$4" --out "$out" "${@:5}" \
-    --cfg-options "test_dataloader.dataset.ann_file=fold$3_val.json" \
-    "test_evaluator.ann_file=$data/fold$3_val.json"
+  "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test_$4" --out "$out" "${@:6}" \
+    --cfg-options "test_dataloader.dataset.data_root=$5/" \
+    "test_dataloader.dataset.ann_file=fold$3_val.json" "test_evaluator.ann_file=$5/fold$3_val.json"
 }
-# predict_both CONFIG CHECKPOINT FOLD: one pass (preds.pkl) and tiled (preds_tiled.pkl).
-predict_both() {
-  predict "$@" preds
-  predict "$@" preds_tiled --tile-size 640
+# predict_all CONFIG CHECKPOINT FOLD: one pass (preds.pkl), tiled (preds_tiled.pkl), and the
+# service's path on the photos at their own size (preds_service.pkl; settings.py's defaults).
+predict_all() {
+  predict "$@" preds "$data"
+  predict "$@" preds_tiled "$data" --tile-size 640
+  predict "$@" preds_service "$full" --tile-size 640 --tile-min-side 1280 --tile-max-side 2560
 }
 first=0
 if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's
-  predict_both "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
+  predict_all "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
   first=1
 fi
 todo=("$@")
@@ -71,21 +92,25 @@ for fold in "${todo[@]}"; do  # finished stages and predictions are skipped
   train_stage "$config1" "$root/fold$fold/stage1" "$checkpoint1" --cfg-options "${data_options[@]}"
   train_stage "$config2" "$root/fold$fold/stage2" "$checkpoint2" --cfg-options "${data_options[@]}" \
     "load_from=$checkpoint1"
-  predict_both "$config2" "$checkpoint2" "$fold"
+  predict_all "$config2" "$checkpoint2" "$fold"
 done
 
-parts=() preds=() tiled=()
+parts=() preds=() tiled=() service=() full_parts=()
 for fold in $(seq 0 $((folds - 1))); do
   parts+=("$data/fold${fold}_val.json") preds+=("$root/fold$fold/preds.pkl")
-  tiled+=("$root/fold$fold/preds_tiled.pkl")
+  tiled+=("$root/fold$fold/preds_tiled.pkl") service+=("$root/fold$fold/preds_service.pkl")
+  full_parts+=("$full/fold${fold}_val.json")
 done
-for p in "${preds[@]}" "${tiled[@]}"; do
+for p in "${preds[@]}" "${tiled[@]}" "${service[@]}"; do
   [ -f "$p" ] || { echo "not every fold is done ($p missing): re-run to continue"; exit 0; }
 done
 "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${preds[@]}" \
   --out "$results.json"
 "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${tiled[@]}" \
   --out "$results"_tiled.json
+"$py" tools/cross_calibrate.py --parts "${full_parts[@]}" --pred "${service[@]}" \
+  --out "$results"_service.json
 # Where the errors are: all 401 boxes by size and folder (fixed threshold 0.25).
 "$py" tools/evaluate.py "$data/annotations.json" "${preds[@]}" --out "$root/pooled.json"
 "$py" tools/evaluate.py "$data/annotations.json" "${tiled[@]}" --out "$root/pooled_tiled.json"
+"$py" tools/evaluate.py "$full/annotations.json" "${service[@]}" --out "$root/pooled_service.json"

@@ -43,6 +43,9 @@ def parse_args(argv=None):
                         'downscaled full-image pass, merged')
     parser.add_argument('--tile-max-side', type=int,
                         help='with --tile-size: shrink larger images to this long side first')
+    parser.add_argument('--tile-min-side', type=int, default=0,
+                        help='with --tile-size: images up to this long side get one untiled '
+                        'pass (the service tiles only above 2x the network input size)')
     parser.add_argument('--tile-merge', choices=['nms', 'wbf'], default='nms',
                         help='with --tile-size: how duplicate boxes of tiles are merged')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -72,7 +75,7 @@ def build_cfg(args) -> Config:
     if args.tile_size:
         try:
             use_tiled_inference(cfg, tile_size=args.tile_size, max_side=args.tile_max_side,
-                                merge=args.tile_merge)
+                                min_side=args.tile_min_side, merge=args.tile_merge)
         except ValueError as e:
             raise SystemExit(f'--tile-size: {e}')
     if args.show_dir:

@@ -162,7 +162,8 @@ def _run_batches(predict_batch: PredictBatch, crops: List[np.ndarray],
 def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int = 640,
                   overlap: float = 0.25, full_image_pass: bool = True, merge: str = 'nms',
                   iou_thr: float = 0.5, max_side: Optional[int] = None,
-                  edge_margin: float = 2.0, batch_size: Optional[int] = None) -> Detections:
+                  edge_margin: float = 2.0, batch_size: Optional[int] = None,
+                  min_side: int = 0) -> Detections:
     """Detect objects in a large image tile by tile, plus (optionally) one full-image pass.
 
     Example::
@@ -188,11 +189,18 @@ def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int
         edge_margin: a tile box this close (pixels) to an interior tile edge counts as cut
             by it and is dropped (see :func:`_drop_cut_boxes`).
         batch_size: crops per ``predict_batch`` call (default: all in one call).
+        min_side: an image whose longer side is at most this gets one full-image pass only,
+            untiled and unmerged, as the detection service does with photos up to twice the
+            network input size.
 
     Returns:
         :class:`Detections` in ``image`` pixels, clipped to it, sorted by score.
     """
     height, width = image.shape[:2]
+    if max(height, width) <= min_side:
+        det = predict_batch([image])[0]
+        return _clip_sorted(np.asarray(det.boxes, np.float32).reshape(-1, 4),
+                            np.asarray(det.scores, np.float32).reshape(-1), width, height)
     scale = 1.0
     if max_side and max(height, width) > max_side:
         scale = max_side / max(height, width)
@@ -219,7 +227,12 @@ def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int
         all_scores.append(np.asarray(dets[-1].scores, np.float32).reshape(-1))
     boxes, scores = merge_detections(np.concatenate(all_boxes), np.concatenate(all_scores),
                                      merge, iou_thr)
-    boxes = boxes / np.float32(scale)
+    return _clip_sorted(boxes / np.float32(scale), scores, width, height)
+
+
+def _clip_sorted(boxes: np.ndarray, scores: np.ndarray, width: int, height: int) -> Detections:
+    order = np.argsort(-scores, kind='stable')
+    boxes = boxes[order]
     boxes[:, 0::2] = boxes[:, 0::2].clip(0, width)
     boxes[:, 1::2] = boxes[:, 1::2].clip(0, height)
-    return Detections(boxes.astype(np.float32), scores)
+    return Detections(boxes.astype(np.float32), scores[order])

@@ -32,19 +32,19 @@ class TiledInferenceModel(BaseTTAModel):
         module: the detector (config dict or module); its own data preprocessor is bypassed.
         spec: :class:`~mmdet_ext.inference.PreprocessSpec` fields (the detector's
             letterbox and normalisation, ``PreprocessSpec.from_config``).
-        tile_size, overlap, full_image_pass, merge, iou_thr, max_side, batch_size: as in
-            :func:`~mmdet_ext.inference.tiled_predict`.
+        tile_size, overlap, full_image_pass, merge, iou_thr, max_side, batch_size, min_side:
+            as in :func:`~mmdet_ext.inference.tiled_predict`.
     """
 
     def __init__(self, module, spec: dict, tile_size: int = 640, overlap: float = 0.25,
                  full_image_pass: bool = True, merge: str = 'nms', iou_thr: float = 0.5,
                  max_side: Optional[int] = None, batch_size: Optional[int] = 8,
-                 data_preprocessor=None):
+                 min_side: int = 0, data_preprocessor=None):
         super().__init__(module, data_preprocessor)
         self.spec = PreprocessSpec.from_dict(spec)
         self.tiling = dict(tile_size=tile_size, overlap=overlap, full_image_pass=full_image_pass,
                            merge=merge, iou_thr=iou_thr, max_side=max_side,
-                           batch_size=batch_size)
+                           batch_size=batch_size, min_side=min_side)
 
     def _predict_crops(self, crops: List[np.ndarray]) -> List[Detections]:
         return predict_letterboxed(partial(predict_network_input, self.module), crops, self.spec)
