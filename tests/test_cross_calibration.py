@@ -81,3 +81,27 @@ def test_cli_reads_test_py_dumps_and_names_a_part_without_predictions(tmp_path, 
     assert 'pooled: TP 3 FP 2 FN 1' in capsys.readouterr().out
     assert main([*parts, '--pred', str(tmp_path / 'a.pkl')]) == 1
     assert 'b.json: no prediction is for any of its 3 images' in capsys.readouterr().err
+
+
+def test_cli_ignore_regions_drop_the_false_alarms_on_them(tmp_path, capsys):
+    """A reviewed region (given at twice the stored size) on each part's false alarm: both
+    stop counting, the hits stay; a region whose photo is in no part is an error naming it."""
+    _write_part(tmp_path / 'a.json', PART_A, 1)
+    _write_part(tmp_path / 'b.json', PART_B, 20)
+    _dump(tmp_path / 'a.pkl', PART_A, 1)
+    _dump(tmp_path / 'b.pkl', PART_B, 20)
+    region = dict(image_size=[200, 200], bbox=[98, 98, 24, 24], note='unlabelled logo')
+    regions = tmp_path / 'regions.json'
+    regions.write_text(json.dumps(dict(regions=[dict(region, image={'file_name': '3.jpg'}),
+                                                dict(region, image={'file_name': '21.jpg'})])))
+    args = ['--parts', str(tmp_path / 'a.json'), str(tmp_path / 'b.json'), '--pred',
+            str(tmp_path / 'a.pkl'), str(tmp_path / 'b.pkl'), '--draws', '0']
+    assert main([*args, '--ignore-regions', str(regions), '--out', str(tmp_path / 'r.json')]) == 0
+    report = json.loads((tmp_path / 'r.json').read_text())
+    assert (report['tp'], report['fp'], report['fn']) == (3, 0, 1)
+    regions.write_text(json.dumps(dict(regions=[dict(region, image={'file_name': '99.jpg'})])))
+    assert main([*args, '--ignore-regions', str(regions)]) == 1
+    assert "region #0 ({'file_name': '99.jpg'}) matches no image" in capsys.readouterr().err
+    regions.write_text(json.dumps(dict(regions=[dict(region, image={'id': 3}, bbox=[1, 2, 3])])))
+    assert main([*args, '--ignore-regions', str(regions)]) == 1
+    assert 'region #0 has no valid "bbox"' in capsys.readouterr().err

@@ -330,3 +330,19 @@ def test_kfold_partitions_by_photo_and_keeps_the_split_as_fold_0(tmp_path):
     for i, (train, val) in enumerate(kfold_coco(coco, 3, seed=3)):
         assert load_coco(tmp_path / f'fold{i}_train.json') == train
         assert load_coco(tmp_path / f'fold{i}_val.json') == val
+
+
+def test_add_ignore_regions_scales_to_the_stored_copy_and_refuses_ambiguity():
+    from mmdet_ext.data_tools import add_ignore_regions
+    coco = dict(images=[dict(id=7, file_name='a.jpg', source='x', width=640, height=480),
+                        dict(id=8, file_name='a.jpg', source='y', width=100, height=100)],
+                annotations=[dict(id=5, image_id=7, category_id=3, bbox=[0, 0, 9, 9], iscrowd=0)],
+                categories=[dict(id=3, name='logo')])
+    region = dict(image=dict(file_name='a.jpg', source='x'), image_size=[1280, 960],
+                  bbox=[100, 200, 40, 20])
+    assert add_ignore_regions(coco, [dict(region, image={'source': 'z'}), region]) == [1]
+    added = coco['annotations'][-1]
+    assert added == dict(id=6, image_id=7, category_id=3, bbox=[50, 100, 20, 10], area=200,
+                         iscrowd=1)
+    with pytest.raises(CocoFormatError, match='names 2 images'):
+        add_ignore_regions(coco, [dict(region, image={'file_name': 'a.jpg'})])

@@ -16,8 +16,9 @@ from mmyolo.registry import METRICS
 from mmdet_ext.evaluation.report import evaluate_detections, results_from_coco
 
 
-def random_case(seed=0, num_images=12):
-    """A COCO ground truth and noisy predictions around it (some misses, some false alarms)."""
+def random_case(seed=0, num_images=12, crowd=False):
+    """A COCO ground truth and noisy predictions around it (some misses, some false alarms);
+    with ``crowd``, ignore regions (``iscrowd: 1``) around some false alarms and elsewhere."""
     rng = np.random.default_rng(seed)
     images, anns, preds = [], [], []
     for img_id in range(1, num_images + 1):
@@ -36,6 +37,10 @@ def random_case(seed=0, num_images=12):
         for _ in range(rng.integers(0, 2)):
             preds.append(dict(image_id=img_id, category_id=1, score=float(rng.random() * 0.6),
                               bbox=[*rng.uniform(0, 100, 2), *rng.uniform(5, 40, 2)]))
+            if crowd and rng.random() < 0.7:
+                x, y, w, h = np.add(preds[-1]['bbox'], rng.normal(0, 4, 4))
+                anns.append(dict(id=len(anns) + 1, image_id=img_id, category_id=1,
+                                 bbox=[x, y, w, h], area=w * h, iscrowd=1))
     gt = dict(images=images, annotations=anns, categories=[dict(id=1, name='tbank_logo')])
     return gt, preds
 
@@ -54,9 +59,10 @@ def data_samples(gt, preds):
     return samples
 
 
-@pytest.mark.parametrize('seed', [0, 1, 2])
-def test_map_equals_pycocotools(seed):
-    gt, preds = random_case(seed)
+@pytest.mark.parametrize('seed,crowd', [(0, False), (1, False), (2, False), (0, True),
+                                        (4, True)])
+def test_map_equals_pycocotools(seed, crowd):
+    gt, preds = random_case(seed, crowd=crowd)
     ours = evaluate_detections(results_from_coco(gt, preds))['summary']
     coco = COCO()
     coco.dataset = gt
@@ -70,8 +76,9 @@ def test_map_equals_pycocotools(seed):
     assert ours['mAP50'] == pytest.approx(ev.stats[1], abs=1e-12)
 
 
-def test_metric_equals_standalone_evaluator(tmp_path):
-    gt, preds = random_case(3)
+@pytest.mark.parametrize('crowd', [False, True])
+def test_metric_equals_standalone_evaluator(tmp_path, crowd):
+    gt, preds = random_case(0 if crowd else 3, crowd=crowd)  # seed 0: 5 regions
     gt_path, pred_path, out = tmp_path / 'gt.json', tmp_path / 'pred.json', tmp_path / 'r.json'
     gt_path.write_text(json.dumps(gt))
     pred_path.write_text(json.dumps(preds))

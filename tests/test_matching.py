@@ -54,6 +54,25 @@ def test_prefers_unmatched_gt_with_highest_iou():
     np.testing.assert_array_equal(m.pred_gt, [1, 0])
 
 
+def test_ignore_region_drops_unmatched_predictions_inside_it_only():
+    gt = [[0, 0, 10, 10]]
+    ignore = [[50, 50, 100, 100]]
+    preds = [[0, 0, 10, 10],  # matches the label: a hit even though ...
+             [60, 60, 70, 70],  # ... this one, wholly inside the region, counts for nothing
+             [90, 90, 110, 110],  # a quarter inside (IoA 0.25): still a false alarm
+             [1, 0, 11, 10]]  # duplicate of the label, outside the region: a false alarm
+    m = match_image(preds, [0.9, 0.8, 0.7, 0.6], gt, 0.5, ignore_boxes=ignore)
+    np.testing.assert_array_equal(m.pred_index, [0, 2, 3])
+    np.testing.assert_array_equal(m.scores, [0.9, 0.7, 0.6])
+    np.testing.assert_array_equal(m.pred_is_tp, [True, False, False])
+    prf = prf_at(m.scores, m.pred_is_tp, len(gt), 0.5)
+    assert (prf.tp, prf.fp, prf.fn) == (1, 2, 0)
+    # A prediction inside a region that also overlaps a label takes the label first.
+    m = match_image([[50, 50, 60, 60]], [0.9], [[50, 50, 60, 61]], 0.5, ignore_boxes=ignore)
+    assert m.pred_is_tp.tolist() == [True]
+    assert len(match_image(preds, [0.9, 0.8, 0.7, 0.6], gt, 0.5).scores) == 4  # no regions
+
+
 def test_sweep_and_best_threshold():
     scores = np.array([0.9, 0.8, 0.7, 0.3])
     is_tp = np.array([True, False, True, False])

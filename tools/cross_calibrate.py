@@ -15,6 +15,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
+from mmdet_ext.data_tools import apply_ignore_regions  # noqa: E402
 from mmdet_ext.evaluation.cross_calibration import cross_calibrated_f1  # noqa: E402
 from mmdet_ext.evaluation.report import load_predictions, results_from_coco  # noqa: E402
 
@@ -29,6 +30,9 @@ def parse_args(argv=None):
     parser.add_argument('--iou-thr', type=float, default=0.5, help='IoU for a match')
     parser.add_argument('--draws', type=int, default=2000, help='bootstrap draws (0: none)')
     parser.add_argument('--seed', type=int, default=0, help='bootstrap seed')
+    parser.add_argument('--ignore-regions',
+                        help='regions file (mmdet_ext.data_tools.ignore_regions): unmatched '
+                        'predictions on them count for nothing; each must be in some part')
     parser.add_argument('--out', help='write the report (JSON) here')
     args = parser.parse_args(argv)
     if len(args.parts) < 2:
@@ -36,10 +40,15 @@ def parse_args(argv=None):
     return args
 
 
-def part_results(gt_path: str, predictions: list) -> list:
-    """Per-image results of one part: the predictions for its images only."""
-    with open(gt_path, encoding='utf-8') as f:
-        gt = json.load(f)
+def load_json(path: str):
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def part_results(gt_path: str, predictions: list, gt: dict = None) -> list:
+    """Per-image results of one part: the predictions for its images only (``gt``: the part's
+    ground truth when already loaded)."""
+    gt = gt if gt is not None else load_json(gt_path)
     ids = {img['id'] for img in gt['images']}
     own = [p for p in predictions if p.get('image_id') in ids]
     if ids and not own:  # a forgotten prediction file would score its part as all misses
@@ -62,7 +71,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         predictions = [p for path in args.pred for p in load_predictions(path)]
-        parts = [part_results(path, predictions) for path in args.parts]
+        gts = [load_json(path) for path in args.parts]
+        if args.ignore_regions:
+            apply_ignore_regions(gts, args.ignore_regions)
+        parts = [part_results(path, predictions, gt) for path, gt in zip(args.parts, gts)]
     except (OSError, ValueError, pickle.UnpicklingError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
@@ -70,7 +82,7 @@ def main(argv=None) -> int:
         print(f'error: a ground-truth or prediction entry lacks the field {e}', file=sys.stderr)
         return 1
     report = cross_calibrated_f1(parts, iou_thr=args.iou_thr, draws=args.draws, seed=args.seed)
-    report['part_files'] = args.parts
+    report.update(part_files=args.parts, ignore_regions=args.ignore_regions)
     print(format_cross_report(report, args.parts))
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:

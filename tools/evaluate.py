@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
+from mmdet_ext.data_tools import apply_ignore_regions  # noqa: E402
 from mmdet_ext.evaluation.report import (collect_image_attributes, evaluate_detections,  # noqa
                                          format_report, load_predictions,
                                          results_from_coco, save_report)
@@ -30,6 +31,9 @@ def parse_args(argv=None):
                         help='score threshold of the fixed operating point')
     parser.add_argument('--bucket-edges', type=float, nargs=3, default=(16, 32, 96),
                         help='box side lengths bounding the tiny/small/medium/large buckets')
+    parser.add_argument('--ignore-regions',
+                        help='regions file (mmdet_ext.data_tools.ignore_regions): unmatched '
+                        'predictions on them count for nothing; each must be in GT')
     parser.add_argument('--out', help='write the full report (JSON) here')
     return parser.parse_args(argv)
 
@@ -39,6 +43,8 @@ def main(argv=None) -> int:
     try:
         with open(args.gt, encoding='utf-8') as f:
             gt = json.load(f)
+        if args.ignore_regions:
+            apply_ignore_regions([gt], args.ignore_regions)
         predictions = [p for path in args.pred for p in load_predictions(path)]
         results = results_from_coco(gt, predictions)
     except (OSError, ValueError, pickle.UnpicklingError) as e:

@@ -13,11 +13,12 @@
 # folder (work_dirs/real_kfold/pooled*.json). A third set of predictions follows the detection
 # service's path: the same photos at their own size (data/real_full, not capped at 1280 px),
 # tiled above 1280 px after shrinking to 2560 px, one pass otherwise
-# (real_model_kfold_service.json).
+# (real_model_kfold_service.json). Each is scored again with the reviewed ignore regions
+# (projects/tbank_logo/real_photos_ignore_regions.json) into ..._reviewed.json.
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
 # RECIPE=NAME (e.g. tilecrop) estimates another recipe the same way, on the same folds:
 # configs/yolov8_n_tbank_real_cpu_NAME.py and ..._NAME_stage2.py, fold 0 trained as well, into
-# work_dirs/real_kfold_NAME and benchmarks/real_model_kfold_NAME{,_tiled}.json.
+# work_dirs/real_kfold_NAME and benchmarks/real_model_kfold_NAME*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
@@ -95,22 +96,30 @@ for fold in "${todo[@]}"; do  # finished stages and predictions are skipped
   predict_all "$config2" "$checkpoint2" "$fold"
 done
 
-parts=() preds=() tiled=() service=() full_parts=()
+# score NAME DATA PRED...: the folds cross-calibrated ($results$NAME.json) and all their boxes
+# scored by size and folder at a fixed 0.25 ($root/pooled$NAME.json), as labelled and again
+# with the reviewed ignore regions (..._reviewed.json: unlabelled logos the review found, on
+# which a prediction counts for nothing; benchmarks/real_model_kfold.md).
+regions=projects/tbank_logo/real_photos_ignore_regions.json
+score() {
+  local name=$1 dir=$2 parts=() review
+  for fold in $(seq 0 $((folds - 1))); do parts+=("$dir/fold${fold}_val.json"); done
+  for review in "" _reviewed; do
+    local ignore=(); [ -n "$review" ] && ignore=(--ignore-regions "$regions")
+    "$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${@:3}" "${ignore[@]}" \
+      --out "$results$name$review.json"
+    "$py" tools/evaluate.py "$dir/annotations.json" "${@:3}" "${ignore[@]}" \
+      --out "$root/pooled$name$review.json"
+  done
+}
+preds=() tiled=() service=()
 for fold in $(seq 0 $((folds - 1))); do
-  parts+=("$data/fold${fold}_val.json") preds+=("$root/fold$fold/preds.pkl")
-  tiled+=("$root/fold$fold/preds_tiled.pkl") service+=("$root/fold$fold/preds_service.pkl")
-  full_parts+=("$full/fold${fold}_val.json")
+  preds+=("$root/fold$fold/preds.pkl") tiled+=("$root/fold$fold/preds_tiled.pkl")
+  service+=("$root/fold$fold/preds_service.pkl")
 done
 for p in "${preds[@]}" "${tiled[@]}" "${service[@]}"; do
   [ -f "$p" ] || { echo "not every fold is done ($p missing): re-run to continue"; exit 0; }
 done
-"$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${preds[@]}" \
-  --out "$results.json"
-"$py" tools/cross_calibrate.py --parts "${parts[@]}" --pred "${tiled[@]}" \
-  --out "$results"_tiled.json
-"$py" tools/cross_calibrate.py --parts "${full_parts[@]}" --pred "${service[@]}" \
-  --out "$results"_service.json
-# Where the errors are: all 401 boxes by size and folder (fixed threshold 0.25).
-"$py" tools/evaluate.py "$data/annotations.json" "${preds[@]}" --out "$root/pooled.json"
-"$py" tools/evaluate.py "$data/annotations.json" "${tiled[@]}" --out "$root/pooled_tiled.json"
-"$py" tools/evaluate.py "$full/annotations.json" "${service[@]}" --out "$root/pooled_service.json"
+score "" "$data" "${preds[@]}"
+score _tiled "$data" "${tiled[@]}"
+score _service "$full" "${service[@]}"

@@ -18,11 +18,12 @@ ImageRecord = Tuple[np.ndarray, np.ndarray, int]
 
 
 def image_records(results: Sequence[dict], iou_thr: float = 0.5) -> List[ImageRecord]:
-    """Match each image once (``pred_boxes``, ``pred_scores``, ``gt_boxes``, as
-    :func:`~mmdet_ext.evaluation.evaluate_detections` takes them)."""
+    """Match each image once (``pred_boxes``, ``pred_scores``, ``gt_boxes``, optionally
+    ``ignore_boxes``, as :func:`~mmdet_ext.evaluation.evaluate_detections` takes them)."""
     records = []
     for res in results:
-        m = match_image(res['pred_boxes'], res['pred_scores'], res['gt_boxes'], iou_thr)
+        m = match_image(res['pred_boxes'], res['pred_scores'], res['gt_boxes'], iou_thr,
+                        res.get('ignore_boxes'))
         records.append((m.scores, m.pred_is_tp, len(np.reshape(res['gt_boxes'], (-1, 4)))))
     return records
 

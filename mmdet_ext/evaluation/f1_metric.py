@@ -17,9 +17,10 @@ class DetectionF1Metric(BaseMetric):
 
     A prediction is a true positive when it matches a not-yet-matched ground-truth box with
     IoU >= ``iou_thr`` (greedy, by descending score); an unmatched prediction is a false
-    positive, an unmatched ground-truth box a false negative. Images without ground truth
-    (negatives) count their false positives. Matching is class-agnostic: it is meant for
-    one-class detectors.
+    positive, an unmatched ground-truth box a false negative, except that an unmatched
+    prediction inside an ignore region (an ``iscrowd`` annotation) counts for nothing, as in
+    pycocotools. Images without ground truth (negatives) count their false positives. Matching
+    is class-agnostic: it is meant for one-class detectors.
 
     Reported (keys under ``prefix/``): ``precision``, ``recall``, ``f1``, ``tp``, ``fp``, ``fn``
     at the fixed ``score_thr``; ``best_f1``, ``best_precision``, ``best_recall`` at the
@@ -80,11 +81,11 @@ class DetectionF1Metric(BaseMetric):
             pred = sample['pred_instances']
             img_id = sample['img_id']
             if self._coco is not None:
-                gt_boxes = self._gt_from_coco(img_id)
-            else:
-                gt_boxes = sample['gt_instances']['bboxes']
-                gt_boxes = (gt_boxes.tensor if hasattr(gt_boxes, 'tensor') else gt_boxes)
-                gt_boxes = gt_boxes.cpu().numpy()
+                gt_boxes = self._gt_from_coco(img_id, iscrowd=False)
+                ignore_boxes = self._gt_from_coco(img_id, iscrowd=True)
+            else:  # ignored_instances: the iscrowd boxes mmdet's LoadAnnotations flags
+                gt_boxes = _numpy_boxes(sample['gt_instances'])
+                ignore_boxes = _numpy_boxes(sample.get('ignored_instances'))
             self.results.append(dict(
                 img_id=img_id,
                 height=int(sample['ori_shape'][0]),
@@ -92,10 +93,11 @@ class DetectionF1Metric(BaseMetric):
                 img_path=sample.get('img_path'),
                 pred_boxes=pred['bboxes'].cpu().numpy().reshape(-1, 4),
                 pred_scores=pred['scores'].cpu().numpy().reshape(-1),
-                gt_boxes=np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)))
+                gt_boxes=np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4),
+                ignore_boxes=np.asarray(ignore_boxes, dtype=np.float64).reshape(-1, 4)))
 
-    def _gt_from_coco(self, img_id) -> np.ndarray:
-        anns = self._coco.loadAnns(self._coco.getAnnIds(imgIds=[img_id], iscrowd=False))
+    def _gt_from_coco(self, img_id, iscrowd: bool) -> np.ndarray:
+        anns = self._coco.loadAnns(self._coco.getAnnIds(imgIds=[img_id], iscrowd=iscrowd))
         return np.array([[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
                           a['bbox'][1] + a['bbox'][3]] for a in anns]).reshape(-1, 4)
 
@@ -116,3 +118,12 @@ class DetectionF1Metric(BaseMetric):
             return {}
         return collect_image_attributes(self._coco.imgs, [r['img_id'] for r in results],
                                         self.attributes)
+
+
+def _numpy_boxes(instances) -> np.ndarray:
+    """xyxy boxes of a data sample's instances (none when absent)."""
+    if instances is None or 'bboxes' not in instances:
+        return np.zeros((0, 4))
+    boxes = instances['bboxes']
+    boxes = boxes.tensor if hasattr(boxes, 'tensor') else boxes
+    return boxes.cpu().numpy().reshape(-1, 4)

@@ -24,6 +24,18 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
+def box_ioa(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """Intersection over the area of each box of ``a``: matrix (len(a), len(b)), xyxy boxes
+    (pycocotools' overlap of a detection with a crowd region)."""
+    boxes_a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
+    boxes_b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    lt = np.maximum(boxes_a[:, None, :2], boxes_b[None, :, :2])
+    rb = np.minimum(boxes_a[:, None, 2:], boxes_b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(axis=2)
+    area_a = (boxes_a[:, 2:] - boxes_a[:, :2]).clip(0).prod(axis=1)[:, None]
+    return np.where(area_a > 0, inter / np.where(area_a > 0, area_a, 1), 0.0)
+
+
 def size_bucket(boxes: np.ndarray, edges: Sequence[float] = (16, 32, 96)) -> np.ndarray:
     """Index into :data:`SIZE_BUCKETS` per box: area < edges[0]², < edges[1]², < edges[2]², else."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -36,24 +48,31 @@ class ImageMatch:
     """Result of matching one image's predictions to its ground truth.
 
     Attributes:
-        scores: prediction scores, sorted descending.
+        scores: prediction scores, sorted descending (ignored predictions left out).
         pred_is_tp: whether each (sorted) prediction matched a ground-truth box.
         pred_gt: index of the matched ground-truth box per prediction, -1 if none.
         gt_best_score: score of the prediction matched to each ground-truth box, -inf if none.
+        pred_index: index of each (sorted) prediction in the input.
     """
     scores: np.ndarray
     pred_is_tp: np.ndarray
     pred_gt: np.ndarray
     gt_best_score: np.ndarray
+    pred_index: np.ndarray
 
 
-def match_image(pred_boxes, pred_scores, gt_boxes, iou_thr: float = 0.5) -> ImageMatch:
+def match_image(pred_boxes, pred_scores, gt_boxes, iou_thr: float = 0.5,
+                ignore_boxes=None) -> ImageMatch:
     """Greedy matching by descending score.
 
     Each prediction, from the highest score down, takes the not-yet-matched ground-truth box
     with which it has the largest IoU, provided that IoU is >= ``iou_thr``. Because a
     prediction's match depends only on higher-scored ones, the matches at any score threshold
     are the prefix of this list: one pass serves a whole threshold sweep.
+
+    A prediction left unmatched that lies in an ignore region (COCO ``iscrowd``: intersection
+    over the prediction's area >= ``iou_thr``, as pycocotools counts it) is dropped: neither a
+    hit nor a false alarm. Ignore regions are never missed.
     """
     pred_boxes = np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4)
     scores = np.asarray(pred_scores, dtype=np.float64).reshape(-1)
@@ -73,7 +92,13 @@ def match_image(pred_boxes, pred_scores, gt_boxes, iou_thr: float = 0.5) -> Imag
             gt_taken[j] = True
             pred_gt[i] = j
             gt_best_score[j] = scores[i]
-    return ImageMatch(scores, pred_gt >= 0, pred_gt, gt_best_score)
+    kept = np.ones(len(pred_boxes), bool)
+    ignore_boxes = np.asarray(ignore_boxes if ignore_boxes is not None else [],
+                              dtype=np.float64).reshape(-1, 4)
+    if len(ignore_boxes) and len(pred_boxes):
+        kept = (pred_gt >= 0) | (box_ioa(pred_boxes, ignore_boxes).max(axis=1) < iou_thr)
+    return ImageMatch(scores[kept], pred_gt[kept] >= 0, pred_gt[kept], gt_best_score,
+                      order[kept])
 
 
 @dataclass
@@ -146,12 +171,11 @@ class MatchSet:
     gt_best_score: List[np.ndarray] = field(default_factory=list)
 
     def add(self, image_index: int, pred_boxes, pred_scores, gt_boxes, iou_thr: float,
-            bucket_edges: Sequence[float]) -> None:
-        m = match_image(pred_boxes, pred_scores, gt_boxes, iou_thr)
+            bucket_edges: Sequence[float], ignore_boxes=None) -> None:
+        m = match_image(pred_boxes, pred_scores, gt_boxes, iou_thr, ignore_boxes)
         gt_boxes = np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
         gt_bucket = size_bucket(gt_boxes, bucket_edges)
-        order = np.argsort(-np.asarray(pred_scores, dtype=np.float64).reshape(-1), kind='stable')
-        sorted_boxes = np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4)[order]
+        sorted_boxes = np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4)[m.pred_index]
         # A true positive counts in its ground-truth box's bucket, a false positive in its own.
         pred_bucket = np.where(m.pred_is_tp, gt_bucket[np.maximum(m.pred_gt, 0)] if len(gt_bucket)
                                else 0, size_bucket(sorted_boxes, bucket_edges))

@@ -46,12 +46,12 @@ def evaluate_detections(results: List[dict],
                         image_attributes: Optional[Dict[str, Dict]] = None,
                         compute_map: bool = True) -> Dict:
     """Evaluate per-image results (``img_id``, ``width``, ``height``, ``pred_boxes``,
-    ``pred_scores``, ``gt_boxes``; boxes xyxy). Returns a report dict with ``summary``
+    ``pred_scores``, ``gt_boxes``, optionally ``ignore_boxes``; boxes xyxy). Returns a report dict with ``summary``
     (flat scalars), ``by_size``, ``by_attribute``, ``negatives`` and ``curves``."""
     matches = MatchSet()
     for index, res in enumerate(results):
         matches.add(index, res['pred_boxes'], res['pred_scores'], res['gt_boxes'], iou_thr,
-                    bucket_edges)
+                    bucket_edges, res.get('ignore_boxes'))
     pooled = matches.pooled()
     num_gt = len(pooled['gt_bucket'])
     fixed = prf_at(pooled['scores'], pooled['is_tp'], num_gt, score_thr)
@@ -101,15 +101,17 @@ def coco_map(results: List[dict]) -> Dict[str, float]:
     images, anns, dets = [], [], []
     for res in results:
         images.append(dict(id=res['img_id'], width=res['width'], height=res['height']))
-        for box in res['gt_boxes']:
-            w, h = float(box[2] - box[0]), float(box[3] - box[1])
-            anns.append(dict(id=len(anns) + 1, image_id=res['img_id'], category_id=1,
-                             bbox=[float(box[0]), float(box[1]), w, h], area=w * h, iscrowd=0))
+        for crowd, boxes in enumerate((res['gt_boxes'], res.get('ignore_boxes', ()))):
+            for box in boxes:
+                w, h = float(box[2] - box[0]), float(box[3] - box[1])
+                anns.append(dict(id=len(anns) + 1, image_id=res['img_id'], category_id=1,
+                                 bbox=[float(box[0]), float(box[1]), w, h], area=w * h,
+                                 iscrowd=crowd))
         for box, score in zip(res['pred_boxes'], res['pred_scores']):
             dets.append(dict(image_id=res['img_id'], category_id=1, score=float(score),
                              bbox=[float(box[0]), float(box[1]), float(box[2] - box[0]),
                                    float(box[3] - box[1])]))
-    if not anns:
+    if not any(a['iscrowd'] == 0 for a in anns):
         return dict(mAP50=0.0, mAP=0.0)
     gt = COCO()
     gt.dataset = dict(images=images, annotations=anns, categories=[dict(id=1, name='object')])
@@ -161,16 +163,17 @@ def results_from_coco(gt: Dict, predictions: List[Dict]) -> List[Dict]:
     dict and predictions in the COCO results format (``image_id``, ``bbox`` xywh, ``score``).
 
     Every ground-truth image is evaluated, also those without predictions; a prediction for an
-    image id that the ground truth lacks is an error naming that id.
+    image id that the ground truth lacks is an error naming that id. ``iscrowd`` annotations
+    become the image's ``ignore_boxes``.
     """
     def xyxy(b):
         return [b[0], b[1], b[0] + b[2], b[1] + b[3]]
 
     per_image = {img['id']: dict(img_id=img['id'], width=img['width'], height=img['height'],
-                                 gt=[], pred=[], score=[]) for img in gt['images']}
+                                 gt=[], ignore=[], pred=[], score=[]) for img in gt['images']}
     for ann in gt['annotations']:
-        if not ann.get('iscrowd', 0):
-            per_image[ann['image_id']]['gt'].append(xyxy(ann['bbox']))
+        key = 'ignore' if ann.get('iscrowd', 0) else 'gt'
+        per_image[ann['image_id']][key].append(xyxy(ann['bbox']))
     for i, det in enumerate(predictions):
         if det.get('image_id') not in per_image:
             raise ValueError(f'prediction #{i}: image_id {det.get("image_id")!r} is not in the '
@@ -179,6 +182,7 @@ def results_from_coco(gt: Dict, predictions: List[Dict]) -> List[Dict]:
         per_image[det['image_id']]['score'].append(det['score'])
     return [dict(img_id=r['img_id'], width=r['width'], height=r['height'],
                  gt_boxes=np.array(r['gt'], dtype=np.float64).reshape(-1, 4),
+                 ignore_boxes=np.array(r['ignore'], dtype=np.float64).reshape(-1, 4),
                  pred_boxes=np.array(r['pred'], dtype=np.float64).reshape(-1, 4),
                  pred_scores=np.array(r['score'], dtype=np.float64))
             for r in per_image.values()]

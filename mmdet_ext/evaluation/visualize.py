@@ -77,9 +77,8 @@ def save_galleries(results: List[Dict], out_dir: str, score_thr: float, iou_thr:
             continue
         keep = res['pred_scores'] >= score_thr
         m = match_image(res['pred_boxes'][keep], res['pred_scores'][keep], res['gt_boxes'],
-                        iou_thr)
-        order = np.argsort(-res['pred_scores'][keep], kind='stable')
-        boxes = res['pred_boxes'][keep][order]
+                        iou_thr, res.get('ignore_boxes'))
+        boxes = res['pred_boxes'][keep][m.pred_index]
         stem = osp.splitext(osp.basename(res['img_path']))[0]
         for i in np.flatnonzero(~m.pred_is_tp)[:max(0, max_crops - counts['fp'])]:
             counts['fp'] += _save_crop(img, boxes[i], RED, f'{m.scores[i]:.2f}',

@@ -47,9 +47,7 @@ def _counts(photos: Sequence[PhotoCandidates], masks: Sequence[np.ndarray],
     for p, keep in zip(photos, masks):
         m = match_image(p.boxes[keep], p.scores[keep], p.gt_boxes, iou_thr)
         flags = np.zeros(len(p.scores), bool)
-        # match_image sorts by score; map its flags back to the candidates' order.
-        order = np.argsort(-p.scores[keep], kind='stable')
-        flags[np.flatnonzero(keep)[order]] = m.pred_is_tp
+        flags[np.flatnonzero(keep)[m.pred_index]] = m.pred_is_tp  # back to candidate order
         is_tp.append(flags)
         tp += int(m.pred_is_tp.sum())
         fp += int((~m.pred_is_tp).sum())
