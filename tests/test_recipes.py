@@ -32,8 +32,12 @@ def inner_dataset(dataset_cfg):
 
 
 def iter_transforms(pipeline):
-    """Every transform of a pipeline, including those nested in Mosaic / RandomApply."""
+    """Every transform of a pipeline, including those nested in Mosaic / RandomApply /
+    RandomChoice (whose alternatives are lists)."""
     for t in pipeline:
+        if isinstance(t, list):
+            yield from iter_transforms(t)
+            continue
         yield t
         for key in ('pre_transform', 'transforms'):
             if isinstance(t.get(key), list):
@@ -446,3 +450,41 @@ def test_real_tilecrop_recipe_adds_only_the_tile_crop(name, base, tiny_dataset):
             t['prob'] = 1.0
     sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
     assert sample['inputs'].shape[-2:] == (32, 32)
+
+
+@pytest.mark.parametrize('name, base, n_first', [
+    ('yolov8_n_tbank_real_cpu_geom.py', 'yolov8_n_tbank_real_cpu.py', 2),
+    ('yolov8_n_tbank_real_cpu_geom_stage2.py', 'yolov8_n_tbank_real_cpu_stage2.py', 3)])
+def test_real_geom_recipe_adds_only_the_geometric_augmentation(name, base, n_first,
+                                                               tiny_dataset):
+    """The geometric variant of each real-photo stage is its base config with the aspect
+    squeeze before the letterbox and a turn and a perspective in Albu, nothing else changed,
+    and its pipeline runs."""
+    from mmyolo.registry import DATASETS
+    from mmyolo.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg, base_cfg = load(name), load(base)
+    pipeline = inner_dataset(cfg.train_dataloader.dataset).pipeline
+    base_pipeline = inner_dataset(base_cfg.train_dataloader.dataset).pipeline
+    squeeze = pipeline[n_first]
+    assert squeeze.transforms[0].type == 'mmcv.RandomChoice'
+    albu = next(i for i, t in enumerate(pipeline) if t.type == 'mmdet.Albu')
+    base_albu = base_pipeline[albu - 1]
+    assert [t.type for t in pipeline[albu].transforms] == [
+        *(t.type for t in base_albu.transforms), 'Affine', 'Perspective']
+    assert pipeline[albu].bbox_params == base_albu.bbox_params
+    rest = pipeline[:n_first] + pipeline[n_first + 1:albu] + pipeline[albu + 1:]
+    assert rest == base_pipeline[:albu - 1] + base_pipeline[albu:]
+    assert cfg.train_cfg == base_cfg.train_cfg and cfg.model == base_cfg.model
+
+    dataset = inner_dataset(cfg.train_dataloader.dataset)
+    dataset.data_root, dataset.ann_file = str(tiny_dataset) + '/', 'train.json'
+    for t in iter_transforms(dataset.pipeline):
+        if 'scale' in t:
+            t['scale'] = (64, 64)
+        if t['type'] == 'mmcv.RandomApply':
+            t['prob'] = 1.0
+        if t['type'] in ('Affine', 'Perspective'):
+            t['p'] = 1.0
+    sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
+    assert sample['inputs'].shape[-2:] == (64, 64)
