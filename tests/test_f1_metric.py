@@ -130,6 +130,28 @@ def test_standalone_evaluator_names_unknown_image(tmp_path, capsys):
     assert 'image_id 999' in capsys.readouterr().err
 
 
+def test_standalone_evaluator_ignore_regions_skip_other_images(tmp_path, capsys):
+    """A region on a false alarm removes it; a region of a photo outside GT is skipped and
+    the count says so."""
+    gt = dict(images=[dict(id=1, file_name='a.jpg', width=100, height=100)], annotations=[
+        dict(id=1, image_id=1, category_id=1, bbox=[0, 0, 10, 10], area=100, iscrowd=0)],
+        categories=[dict(id=1, name='tbank_logo')])
+    preds = [dict(image_id=1, category_id=1, score=0.9, bbox=[0, 0, 10, 10]),
+             dict(image_id=1, category_id=1, score=0.8, bbox=[50, 50, 10, 10])]
+    regions = [dict(image={'file_name': 'a.jpg'}, image_size=[100, 100], bbox=[48, 48, 14, 14]),
+               dict(image={'file_name': 'b.jpg'}, image_size=[100, 100], bbox=[0, 0, 5, 5])]
+    for name, data in (('gt', gt), ('pred', preds), ('regions', dict(regions=regions))):
+        (tmp_path / f'{name}.json').write_text(json.dumps(data))
+    from tools.evaluate import main
+    args = [str(tmp_path / 'gt.json'), str(tmp_path / 'pred.json'), '--out', str(tmp_path / 'r')]
+    assert main(args) == 0
+    assert json.loads((tmp_path / 'r').read_text())['summary']['fp'] == 1
+    assert main([*args, '--ignore-regions', str(tmp_path / 'regions.json')]) == 0
+    summary = json.loads((tmp_path / 'r').read_text())['summary']
+    assert (summary['tp'], summary['fp'], summary['fn']) == (1, 0, 0)
+    assert 'ignore regions: 1 of 2 are in these images' in capsys.readouterr().out
+
+
 def test_negative_images_count_false_positives():
     results = [dict(img_id=1, width=50, height=50, gt_boxes=np.zeros((0, 4)),
                     pred_boxes=np.array([[0, 0, 10, 10], [20, 20, 30, 30]]),

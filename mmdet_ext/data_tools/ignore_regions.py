@@ -11,7 +11,7 @@ of an image of ``image_size``, scaled to the size the COCO file records (a downs
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from .coco_io import CocoFormatError, PathLike
 
@@ -63,13 +63,15 @@ def add_ignore_regions(coco: Dict, regions: Sequence[Dict]) -> List[int]:
     return placed
 
 
-def apply_ignore_regions(cocos: Sequence[Dict], path: PathLike) -> int:
+def apply_ignore_regions(cocos: Sequence[Dict], path: PathLike,
+                         require_all: bool = True) -> Tuple[int, int]:
     """Add the regions of the file at ``path`` to the COCO dicts that hold their images (in
-    place); every region must land in one of them. Returns the number of regions."""
+    place). With ``require_all`` every region must land in one of them (they cover the whole
+    set); otherwise regions of other photos are skipped. Returns ``(placed, total)``."""
     regions = load_ignore_regions(path)
     placed = {i for coco in cocos for i in add_ignore_regions(coco, regions)}
     missing = [i for i in range(len(regions)) if i not in placed]
-    if missing:
+    if missing and require_all:
         raise CocoFormatError(f'{path}: region #{missing[0]} ({regions[missing[0]]["image"]}) '
                               f'matches no image of the ground truth ({len(missing)} such)')
-    return len(regions)
+    return len(placed), len(regions)
