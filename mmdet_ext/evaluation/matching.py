@@ -11,8 +11,8 @@ import numpy as np
 SIZE_BUCKETS = ('tiny', 'small', 'medium', 'large')
 
 
-def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
-    """IoU matrix (len(a), len(b)) of two sets of xyxy boxes."""
+def _intersections(boxes_a, boxes_b):
+    """Intersection areas (len(a), len(b)) and the areas of ``a`` and ``b`` (xyxy boxes)."""
     boxes_a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
     boxes_b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
     lt = np.maximum(boxes_a[:, None, :2], boxes_b[None, :, :2])
@@ -20,20 +20,24 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     inter = np.clip(rb - lt, 0, None).prod(axis=2)
     area_a = (boxes_a[:, 2:] - boxes_a[:, :2]).clip(0).prod(axis=1)
     area_b = (boxes_b[:, 2:] - boxes_b[:, :2]).clip(0).prod(axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+    return inter, area_a, area_b
+
+
+def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+
+
+def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """IoU matrix (len(a), len(b)) of two sets of xyxy boxes."""
+    inter, area_a, area_b = _intersections(boxes_a, boxes_b)
+    return _safe_ratio(inter, area_a[:, None] + area_b[None, :] - inter)
 
 
 def box_ioa(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     """Intersection over the area of each box of ``a``: matrix (len(a), len(b)), xyxy boxes
     (pycocotools' overlap of a detection with a crowd region)."""
-    boxes_a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
-    boxes_b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
-    lt = np.maximum(boxes_a[:, None, :2], boxes_b[None, :, :2])
-    rb = np.minimum(boxes_a[:, None, 2:], boxes_b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(axis=2)
-    area_a = (boxes_a[:, 2:] - boxes_a[:, :2]).clip(0).prod(axis=1)[:, None]
-    return np.where(area_a > 0, inter / np.where(area_a > 0, area_a, 1), 0.0)
+    inter, area_a, _ = _intersections(boxes_a, boxes_b)
+    return _safe_ratio(inter, np.broadcast_to(area_a[:, None], inter.shape))
 
 
 def size_bucket(boxes: np.ndarray, edges: Sequence[float] = (16, 32, 96)) -> np.ndarray:

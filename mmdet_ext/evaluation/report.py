@@ -46,8 +46,9 @@ def evaluate_detections(results: List[dict],
                         image_attributes: Optional[Dict[str, Dict]] = None,
                         compute_map: bool = True) -> Dict:
     """Evaluate per-image results (``img_id``, ``width``, ``height``, ``pred_boxes``,
-    ``pred_scores``, ``gt_boxes``, optionally ``ignore_boxes``; boxes xyxy). Returns a report dict with ``summary``
-    (flat scalars), ``by_size``, ``by_attribute``, ``negatives`` and ``curves``."""
+    ``pred_scores``, ``gt_boxes``, optionally ``ignore_boxes``; boxes xyxy). Returns a report
+    dict with ``summary`` (flat scalars), ``by_size``, ``by_attribute``, ``negatives`` and
+    ``curves``."""
     matches = MatchSet()
     for index, res in enumerate(results):
         matches.add(index, res['pred_boxes'], res['pred_scores'], res['gt_boxes'], iou_thr,
