@@ -26,7 +26,7 @@ real: install
 
 # A 5-fold estimate of the real-photo recipe (after `real`; about 2.1 h a fold on 2 CPU cores,
 # resumable: re-run to continue). `make real-kfold FOLDS="1 2"` trains only those folds;
-# `RECIPE=tilecrop` estimates the tile-crop variant of the recipe (tools/kfold_real.sh).
+# `RECIPE=NAME` estimates the variant configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py.
 real-kfold: install
 	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/kfold_real.sh $(FOLDS)
 

@@ -31,7 +31,7 @@ root=work_dirs/real_kfold$suffix
 config1=configs/yolov8_n_tbank_real_cpu$suffix.py
 config2=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
 results=benchmarks/real_model_kfold$suffix
-source tools/real_stages.sh  # final_checkpoint, train_stage, training_set
+source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, merge_real
 
 for need in "$config1" "$config2" "$data/val.json" work_dirs/real_cpu_stage2; do
   [ -e "$need" ] || { echo "no $need: run 'make real' first (or check RECIPE)"; exit 1; }
@@ -46,17 +46,16 @@ sys.exit(ids[0] != ids[1])" "$data/fold0_val.json" "$data/val.json" \
   || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
 
 if [ ! -f "$full/fold$((folds - 1))_val.json" ]; then  # same image ids, folds and labels
-  srcs=(); for d in "$real"/*/; do [ -f "$d/annotations.json" ] && srcs+=(--src "$d"); done
-  "$py" tools/data/merge_coco.py "${srcs[@]}" --out-dir "$full" --group-regex '^([0-9a-f]{32})'
-  "$py" -c "import json, sys
+  merge_real "$real" "$full"
+  "$py" -c "import sys
+from mmdet_ext.data_tools.coco_io import load_coco, save_coco, subset_coco
 data, full, folds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-coco = json.load(open(f'{full}/annotations.json'))
+coco = load_coco(f'{full}/annotations.json')
 for k in range(folds):
-    ids = {im['id'] for im in json.load(open(f'{data}/fold{k}_val.json'))['images']}
-    part = dict(coco, images=[im for im in coco['images'] if im['id'] in ids],
-                annotations=[a for a in coco['annotations'] if a['image_id'] in ids])
+    ids = {im['id'] for im in load_coco(f'{data}/fold{k}_val.json')['images']}
+    part = subset_coco(coco, lambda im: im['id'] in ids)
     assert len(part['images']) == len(ids), f'fold {k}: {full} lacks photos of {data}'
-    json.dump(part, open(f'{full}/fold{k}_val.json', 'w'))" "$data" "$full" "$folds"
+    save_coco(part, f'{full}/fold{k}_val.json')" "$data" "$full" "$folds"
 fi
 
 # predict CONFIG CHECKPOINT FOLD NAME DATA [OPTIONS]: the model's predictions on its held-out

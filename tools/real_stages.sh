@@ -28,3 +28,12 @@ training_set() {
   "$py" tools/data/merge_coco.py --src "$1:$2" \
     --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$3"
 }
+# merge_real REAL_ROOT OUT_DIR [OPTIONS]: every folder of REAL_ROOT with an annotations.json
+# merged into OUT_DIR, copies of one photo (same 32-hex file-name prefix) kept once; OPTIONS go
+# to merge_coco.py (e.g. --max-side 1280).
+merge_real() {
+  local srcs=() d
+  for d in "$1"/*/; do [ -f "$d/annotations.json" ] && srcs+=(--src "$d"); done
+  "$py" tools/data/merge_coco.py "${srcs[@]}" --out-dir "$2" --group-regex '^([0-9a-f]{32})' \
+    "${@:3}"
+}

@@ -29,10 +29,9 @@ if [ ! -d "$real" ]; then
   echo "skipped: no real photos at $real (set REAL_ROOT)"; exit 0
 fi
 [ -f work_dirs/demo/epoch_8.pth ] || PYTHON="$py" bash tools/demo.sh  # the starting model
+source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, merge_real
 if [ ! -f "$data/test.json" ]; then
-  srcs=(); for d in "$real"/*/; do [ -f "$d/annotations.json" ] && srcs+=(--src "$d"); done
-  "$py" tools/data/merge_coco.py "${srcs[@]}" --out-dir "$data" --group-regex '^([0-9a-f]{32})' \
-    --max-side 1280
+  merge_real "$real" "$data" --max-side 1280
   "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --val-fraction 0.2 \
     --seed 0
   "$py" tools/data/split_coco.py "$data/val.json" --out-dir "$data/halves" --val-fraction 0.5 \
@@ -41,7 +40,6 @@ if [ ! -f "$data/test.json" ]; then
   rmdir "$data/halves"
 fi
 
-source tools/real_stages.sh  # final_checkpoint, train_stage, training_set
 training_set "$data/train.json" "$data/images" "$train"
 config1=configs/yolov8_n_tbank_real_cpu.py
 checkpoint1=$(final_checkpoint "$config1" "$stage1")
