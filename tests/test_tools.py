@@ -157,6 +157,34 @@ def test_real_stages_skip_finished_resume_interrupted_and_train_fresh(tmp_path):
     assert out.strip() == 'W/epoch_6.pth'
 
 
+def test_real_split_merges_once_and_splits_by_photo(tiny_dataset, tmp_path):
+    """real_split (make real, make real-kfold): two folders holding the same photos merge into
+    one copy of each, split into train / val with val halved into calib / test; a second call
+    leaves the finished split alone."""
+    import subprocess
+    import sys
+    root = tmp_path / 'real'
+    root.mkdir()
+    for folder in ('folder_a', 'folder_b'):  # the same photos published twice
+        (root / folder).symlink_to(tiny_dataset, target_is_directory=True)
+    out = tmp_path / 'real_1280'
+    command = ['bash', '-c', f'py={sys.executable}; source tools/real_stages.sh; '
+               f'real_split {root} {out}']
+    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+
+    def ids(name):
+        return {im['id'] for im in json.loads((out / name).read_text())['images']}
+    num_photos = len(json.loads((tiny_dataset / 'annotations.json').read_text())['images'])
+    assert len(ids('annotations.json')) == num_photos
+    assert ids('train.json') | ids('val.json') == ids('annotations.json')
+    assert not ids('train.json') & ids('val.json')
+    assert ids('calib.json') | ids('test.json') == ids('val.json')
+    assert not ids('calib.json') & ids('test.json') and ids('calib.json') and ids('test.json')
+    before = (out / 'test.json').stat().st_mtime_ns
+    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+    assert (out / 'test.json').stat().st_mtime_ns == before
+
+
 def test_kfold_recipe_names_its_configs_and_a_missing_one_is_an_error():
     """tools/kfold_real.sh RECIPE=NAME trains configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py
     (both exist for the tile-crop recipe); an unknown NAME stops before anything runs, naming

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make real-kfold`: a k-fold estimate of `make real`'s recipe on the real photos (after
-# `make real`, whose data and model it reuses). The merged real photos are cut into 5 folds by
-# photo (`split_coco.py --folds 5`); fold 0 is `make real`'s own validation split, so its model
-# is `make real`'s stage 2. For each other fold the same two stages are trained on the other
+# `make real`, whose data and model it reuses; another RECIPE needs only `make demo`). The
+# merged real photos are cut into 5 folds by photo (`split_coco.py --folds 5`); fold 0 is
+# `make real`'s own validation split, so its model is `make real`'s stage 2. For each other fold the same two stages are trained on the other
 # four folds plus the same synthetic images (about 2.1 h a fold on 2 CPU cores; re-running skips
 # finished stages and resumes an interrupted one, so the folds span working sessions), and the
 # model's predictions on its held-out fold are kept, one pass and tiled (640 px tiles + a full
@@ -31,11 +31,18 @@ root=work_dirs/real_kfold$suffix
 config1=configs/yolov8_n_tbank_real_cpu$suffix.py
 config2=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
 results=benchmarks/real_model_kfold$suffix
-source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, merge_real
+source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, merge_real, real_split
 
-for need in "$config1" "$config2" "$data/val.json" work_dirs/real_cpu_stage2; do
-  [ -e "$need" ] || { echo "no $need: run 'make real' first (or check RECIPE)"; exit 1; }
+for need in "$config1" "$config2"; do
+  [ -e "$need" ] || { echo "no $need: check RECIPE"; exit 1; }
 done
+# make real's recipe reuses make real's model as fold 0; another recipe needs only its data and
+# the demo model that both recipes start from.
+start=work_dirs/real_cpu_stage2 maker=real
+[ -n "$suffix" ] && start=work_dirs/demo/epoch_8.pth maker=demo
+[ -e "$start" ] || { echo "no $start: run 'make $maker' first"; exit 1; }
+[ -d "$real" ] || { echo "no real photos at $real (set REAL_ROOT)"; exit 1; }
+real_split "$real" "$data"
 if [ ! -f "$data/fold0_val.json" ]; then
   "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --folds "$folds" \
     --seed 0

@@ -37,3 +37,14 @@ merge_real() {
   "$py" tools/data/merge_coco.py "${srcs[@]}" --out-dir "$2" --group-regex '^([0-9a-f]{32})' \
     "${@:3}"
 }
+# real_split REAL_ROOT DATA_DIR: make real's data: the real folders merged (merge_real) into
+# 1280-px copies, split by photo into train.json (80 %) and val.json (20 %), val halved into
+# calib.json (picks the score threshold) and test.json (reported); skipped when done.
+real_split() {
+  [ -f "$2/test.json" ] && return
+  merge_real "$1" "$2" --max-side 1280
+  "$py" tools/data/split_coco.py "$2/annotations.json" --out-dir "$2" --val-fraction 0.2 --seed 0
+  "$py" tools/data/split_coco.py "$2/val.json" --out-dir "$2/halves" --val-fraction 0.5 --seed 1
+  mv "$2/halves/train.json" "$2/calib.json" && mv "$2/halves/val.json" "$2/test.json"
+  rmdir "$2/halves"
+}

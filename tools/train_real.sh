@@ -29,16 +29,8 @@ if [ ! -d "$real" ]; then
   echo "skipped: no real photos at $real (set REAL_ROOT)"; exit 0
 fi
 [ -f work_dirs/demo/epoch_8.pth ] || PYTHON="$py" bash tools/demo.sh  # the starting model
-source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, merge_real
-if [ ! -f "$data/test.json" ]; then
-  merge_real "$real" "$data" --max-side 1280
-  "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --val-fraction 0.2 \
-    --seed 0
-  "$py" tools/data/split_coco.py "$data/val.json" --out-dir "$data/halves" --val-fraction 0.5 \
-    --seed 1
-  mv "$data/halves/train.json" "$data/calib.json" && mv "$data/halves/val.json" "$data/test.json"
-  rmdir "$data/halves"
-fi
+source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, real_split
+real_split "$real" "$data"
 
 training_set "$data/train.json" "$data/images" "$train"
 config1=configs/yolov8_n_tbank_real_cpu.py
