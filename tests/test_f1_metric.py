@@ -130,6 +130,21 @@ def test_standalone_evaluator_names_unknown_image(tmp_path, capsys):
     assert 'image_id 999' in capsys.readouterr().err
 
 
+def test_standalone_evaluators_name_a_missing_field(tmp_path, capsys):
+    """A prediction without its box is a one-line error naming the field, in both tools."""
+    from tools.cross_calibrate import main as cross_calibrate
+    from tools.evaluate import main as evaluate
+    gt, preds = random_case(4)
+    del preds[0]['bbox']
+    (tmp_path / 'gt.json').write_text(json.dumps(gt))
+    (tmp_path / 'pred.json').write_text(json.dumps(preds))
+    gt_path, pred_path = str(tmp_path / 'gt.json'), str(tmp_path / 'pred.json')
+    for run in (lambda: evaluate([gt_path, pred_path]),
+                lambda: cross_calibrate(['--parts', gt_path, gt_path, '--pred', pred_path])):
+        assert run() == 1
+        assert "lacks the field 'bbox'" in capsys.readouterr().err
+
+
 def test_standalone_evaluator_ignore_regions_skip_other_images(tmp_path, capsys):
     """A region on a false alarm removes it; a region of a photo outside GT is skipped and
     the count says so."""

@@ -10,14 +10,14 @@ images of every part (e.g. one file per fold, each from that fold's model): COCO
 import argparse
 import json
 import os.path as osp
-import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 from mmdet_ext.data_tools import apply_ignore_regions  # noqa: E402
 from mmdet_ext.evaluation.cross_calibration import cross_calibrated_f1  # noqa: E402
-from mmdet_ext.evaluation.report import load_predictions, results_from_coco  # noqa: E402
+from mmdet_ext.evaluation.report import (BAD_INPUT_ERRORS, bad_input_message,  # noqa: E402
+                                         load_predictions, results_from_coco)
 
 
 def parse_args(argv=None):
@@ -75,11 +75,8 @@ def main(argv=None) -> int:
         if args.ignore_regions:
             apply_ignore_regions(gts, args.ignore_regions)
         parts = [part_results(path, predictions, gt) for path, gt in zip(args.parts, gts)]
-    except (OSError, ValueError, pickle.UnpicklingError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
-    except KeyError as e:
-        print(f'error: a ground-truth or prediction entry lacks the field {e}', file=sys.stderr)
+    except BAD_INPUT_ERRORS as e:
+        print(bad_input_message(e), file=sys.stderr)
         return 1
     report = cross_calibrated_f1(parts, iou_thr=args.iou_thr, draws=args.draws, seed=args.seed)
     report.update(part_files=args.parts, ignore_regions=args.ignore_regions)

@@ -9,15 +9,15 @@ input.
 import argparse
 import json
 import os.path as osp
-import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 from mmdet_ext.data_tools import apply_ignore_regions  # noqa: E402
-from mmdet_ext.evaluation.report import (collect_image_attributes, evaluate_detections,  # noqa
-                                         format_report, load_predictions,
-                                         results_from_coco, save_report)
+from mmdet_ext.evaluation.report import (BAD_INPUT_ERRORS, bad_input_message,  # noqa: E402
+                                         collect_image_attributes, evaluate_detections,
+                                         format_report, load_predictions, results_from_coco,
+                                         save_report)
 
 
 def parse_args(argv=None):
@@ -48,11 +48,8 @@ def main(argv=None) -> int:
             print(f'ignore regions: {placed} of {total} are in these images')
         predictions = [p for path in args.pred for p in load_predictions(path)]
         results = results_from_coco(gt, predictions)
-    except (OSError, ValueError, pickle.UnpicklingError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
-    except KeyError as e:
-        print(f'error: a ground-truth or prediction entry lacks the field {e}', file=sys.stderr)
+    except BAD_INPUT_ERRORS as e:
+        print(bad_input_message(e), file=sys.stderr)
         return 1
     images = {img['id']: img for img in gt['images']}
     report = evaluate_detections(results, iou_thr=args.iou_thr, score_thr=args.score_thr,

@@ -189,6 +189,17 @@ def results_from_coco(gt: Dict, predictions: List[Dict]) -> List[Dict]:
             for r in per_image.values()]
 
 
+# What a missing, unreadable or malformed ground-truth or prediction file raises.
+BAD_INPUT_ERRORS = (OSError, ValueError, KeyError, pickle.UnpicklingError)
+
+
+def bad_input_message(error: Exception) -> str:
+    """One line for the command-line tools saying what is wrong with an input file."""
+    if isinstance(error, KeyError):  # str(KeyError) is only the quoted key
+        return f'error: a ground-truth or prediction entry lacks the field {error}'
+    return f'error: {error}'
+
+
 def load_predictions(path: str) -> List[Dict]:
     """COCO results (``image_id``, ``bbox`` xywh, ``score``) from a .json file or from a
     pickle of data samples as ``tools/test.py --out`` writes it (boxes xyxy there)."""
