@@ -120,6 +120,28 @@ def test_standalone_evaluator_pools_test_py_pickles_with_json(tmp_path):
         assert pooled['summary'][key] == pytest.approx(value), key
 
 
+def test_saved_predictions_score_as_the_pickle_above_their_floor(tmp_path):
+    """tools/save_predictions.py: a tools/test.py pickle kept as a compact json drops only the
+    boxes under --min-score, so a threshold above it scores the same."""
+    from tools.evaluate import main as evaluate
+    from tools.save_predictions import main as save
+    gt, preds = random_case(7, num_images=20)
+    (tmp_path / 'gt.json').write_text(json.dumps(gt))
+    (tmp_path / 'a.pkl').write_bytes(pickle.dumps(data_samples(gt, preds)))
+    saved = tmp_path / 'kept' / 'a.json'
+    assert save([str(tmp_path / 'a.pkl'), '--out', str(saved), '--min-score', '0.2']) == 0
+    kept = json.loads(saved.read_text())
+    assert len(kept) == sum(p['score'] >= 0.2 for p in preds) < len(preds)
+    reports = []
+    for path in (tmp_path / 'a.pkl', saved):
+        assert evaluate([str(tmp_path / 'gt.json'), str(path), '--score-thr', '0.3',
+                         '--out', str(tmp_path / 'r.json')]) == 0
+        reports.append(json.loads((tmp_path / 'r.json').read_text())['summary'])
+    assert reports[0]['tp'] > 0
+    for key in ('precision', 'recall', 'f1', 'tp', 'fp', 'fn'):
+        assert reports[1][key] == pytest.approx(reports[0][key], abs=1e-6), key
+
+
 def test_standalone_evaluator_names_unknown_image(tmp_path, capsys):
     gt, preds = random_case(4)
     preds.append(dict(image_id=999, category_id=1, score=0.5, bbox=[0, 0, 5, 5]))

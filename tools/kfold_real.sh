@@ -2,23 +2,22 @@
 # `make real-kfold`: a k-fold estimate of `make real`'s recipe on the real photos (after
 # `make real`, whose data and model it reuses; another RECIPE needs only `make demo`). The
 # merged real photos are cut into 5 folds by photo (`split_coco.py --folds 5`); fold 0 is
-# `make real`'s own validation split, so its model is `make real`'s stage 2. For each other fold the same two stages are trained on the other
-# four folds plus the same synthetic images (about 2.1 h a fold on 2 CPU cores; re-running skips
-# finished stages and resumes an interrupted one, so the folds span working sessions), and the
-# model's predictions on its held-out fold are kept, one pass and tiled (640 px tiles + a full
-# pass, `tools/test.py --tile-size`). With every fold done, each fold is scored at the F1-best
-# threshold of the other folds' pooled predictions (`tools/cross_calibrate.py`), into
-# benchmarks/real_model_kfold.json (one pass: the protocol's result) and
-# real_model_kfold_tiled.json (tiled, beside it), and all the folds' boxes scored by size and
-# folder (work_dirs/real_kfold/pooled*.json). A third set of predictions follows the detection
-# service's path: the same photos at their own size (data/real_full, not capped at 1280 px),
-# tiled above 1280 px after shrinking to 2560 px, one pass otherwise
-# (real_model_kfold_service.json). Each is scored again with the reviewed ignore regions
-# (projects/tbank_logo/real_photos_ignore_regions.json) into ..._reviewed.json.
+# `make real`'s own validation split, so its model is `make real`'s stage 2. For each other
+# fold the same two stages are trained on the other four folds plus the same synthetic images
+# (about 2.1 h a fold on the slower 2-core machine, 1.4 h on the faster one; re-running skips
+# finished stages and resumes an interrupted one), and the model's predictions on its held-out
+# fold are saved in benchmarks/ (one pass; tiled: 640 px tiles + a full pass; and the
+# service's path: the photos at their own size, data/real_full, tiled above 1280 px after
+# shrinking to 2560 px), so a fold is done once, whichever machine or session trains the next.
+# With every fold done, each fold is scored at the F1-best threshold of the other folds'
+# pooled predictions (`tools/cross_calibrate.py`) into benchmarks/real_model_kfold.json (one
+# pass: the protocol's result), _tiled.json and _service.json, and all the folds' boxes scored
+# by size and folder (work_dirs/real_kfold/pooled*.json); each is scored again with the reviewed
+# ignore regions (projects/tbank_logo/real_photos_ignore_regions.json) into ..._reviewed.json.
 # Usage: bash tools/kfold_real.sh [FOLD ...]   (default: every fold not done yet)
 # RECIPE=NAME (e.g. tilecrop) estimates another recipe the same way, on the same folds:
 # configs/yolov8_n_tbank_real_cpu_NAME.py and ..._NAME_stage2.py, fold 0 trained as well, into
-# work_dirs/real_kfold_NAME and benchmarks/real_model_kfold_NAME*.json.
+# work_dirs/real_kfold_NAME and benchmarks/real_model_kfold_NAME*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
@@ -65,17 +64,30 @@ for k in range(folds):
     save_coco(part, f'{full}/fold{k}_val.json')" "$data" "$full" "$folds"
 fi
 
+# The folds' held-out predictions are committed (tools/save_predictions.py: COCO results from
+# score 0.01): a fold predicted once is done, even on a machine that lost its checkpoints, so
+# the folds of one estimate can be trained in different sessions on different machines.
+saved=${results}_predictions
 # predict CONFIG CHECKPOINT FOLD NAME DATA [OPTIONS]: the model's predictions on its held-out
-# fold of DATA, into $root/foldFOLD/NAME.pkl (skipped when there); OPTIONS go to tools/test.py.
+# fold of DATA (tools/test.py with OPTIONS, kept as $root/foldFOLD/NAME.pkl), saved as
+# $saved/foldFOLD_NAME.json; skipped when saved.
 predict() {
-  local out=$root/fold$3/$4.pkl
+  local pkl=$root/fold$3/$4.pkl out=$saved/fold$3_$4.json
   [ -f "$out" ] && return
-  "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test_$4" --out "$out" "${@:6}" \
-    --cfg-options "test_dataloader.dataset.data_root=$5/" \
+  [ -f "$pkl" ] || "$py" tools/test.py "$1" "$2" --work-dir "$root/fold$3/test_$4" --out "$pkl" \
+    "${@:6}" --cfg-options "test_dataloader.dataset.data_root=$5/" \
     "test_dataloader.dataset.ann_file=fold$3_val.json" "test_evaluator.ann_file=$5/fold$3_val.json"
+  "$py" tools/save_predictions.py "$pkl" --out "$out"
 }
-# predict_all CONFIG CHECKPOINT FOLD: one pass (preds.pkl), tiled (preds_tiled.pkl), and the
-# service's path on the photos at their own size (preds_service.pkl; settings.py's defaults).
+# fold_saved FOLD: whether all of the fold's predictions are saved.
+fold_saved() {
+  local name
+  for name in preds preds_tiled preds_service; do
+    [ -f "$saved/fold$1_$name.json" ] || return 1
+  done
+}
+# predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled), and the service's
+# path on the photos at their own size (preds_service; settings.py's defaults).
 predict_all() {
   predict "$@" preds "$data"
   predict "$@" preds_tiled "$data" --tile-size 640
@@ -83,12 +95,14 @@ predict_all() {
 }
 first=0
 if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's
-  predict_all "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
+  fold_saved 0 ||
+    predict_all "$config2" "$(final_checkpoint "$config2" work_dirs/real_cpu_stage2)" 0
   first=1
 fi
 todo=("$@")
 [ ${#todo[@]} -gt 0 ] || todo=($(seq $first $((folds - 1))))
 for fold in "${todo[@]}"; do  # finished stages and predictions are skipped
+  fold_saved "$fold" && continue
   train=data/real_train_fold$fold
   training_set "$data/fold${fold}_train.json" "$data/images" "$train"
   data_options=("train_dataloader.dataset.dataset.data_root=$train/"
@@ -118,14 +132,9 @@ score() {
       --out "$root/pooled$name$review.json"
   done
 }
-preds=() tiled=() service=()
 for fold in $(seq 0 $((folds - 1))); do
-  preds+=("$root/fold$fold/preds.pkl") tiled+=("$root/fold$fold/preds_tiled.pkl")
-  service+=("$root/fold$fold/preds_service.pkl")
+  fold_saved "$fold" || { echo "fold $fold is not done: re-run to continue"; exit 0; }
 done
-for p in "${preds[@]}" "${tiled[@]}" "${service[@]}"; do
-  [ -f "$p" ] || { echo "not every fold is done ($p missing): re-run to continue"; exit 0; }
-done
-score "" "$data" "${preds[@]}"
-score _tiled "$data" "${tiled[@]}"
-score _service "$full" "${service[@]}"
+score "" "$data" "$saved"/fold?_preds.json
+score _tiled "$data" "$saved"/fold?_preds_tiled.json
+score _service "$full" "$saved"/fold?_preds_service.json
