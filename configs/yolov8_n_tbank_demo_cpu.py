@@ -72,5 +72,7 @@ default_hooks = dict(
 custom_hooks = [  # MMYOLO's EMA, without the Mosaic switch (there is no Mosaic here)
     dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0001, update_buffers=True,
          strict_load=False, priority=49),
+    # NHWC convolutions: the same float32 training, faster on CPU (oneDNN).
+    dict(type='ChannelsLastHook'),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=save_epoch_intervals, dynamic_intervals=None)

@@ -236,6 +236,42 @@ def _mining_runner(model, dataset, work_dir, epoch, resume=False):
     return runner
 
 
+def test_channels_last_hook_converts_model_and_ema_and_keeps_the_loss(tiny_cfg):
+    """ChannelsLastHook stores 4-d weights channels-last and feeds the backbone channels-last,
+    in the model and its EMA copy (once, however often it runs); a training loss equals the
+    plain model's up to rounding."""
+    import copy
+    from mmengine.hooks import EMAHook
+    from mmengine.registry import init_default_scope
+    from tools.benchmark_train_step import random_batch
+    init_default_scope('mmyolo')
+    torch.manual_seed(0)
+    plain = MODELS.build(tiny_cfg.model)
+    nhwc = copy.deepcopy(plain)
+    ema = EMAHook(ema_type='ExpMomentumEMA')
+    runner = _mock_runner(nhwc, hooks=[ema])
+    ema.before_run(runner)  # the EMA copy is made before training starts
+    hook = HOOKS.build(dict(type='ChannelsLastHook'))
+    for _ in range(2):  # e.g. two train() calls on one runner
+        hook.before_train(runner)
+    for model in (nhwc, ema.ema_model.module):
+        weight = model.backbone.stem.conv.weight
+        assert weight.is_contiguous(memory_format=torch.channels_last)
+        assert not weight.is_contiguous()
+        assert len(model.backbone._forward_pre_hooks) == 1
+    seen = []
+    nhwc.backbone.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].is_contiguous(memory_format=torch.channels_last)))
+    batch = random_batch(2, 64)
+    losses = [model(**model.data_preprocessor(batch, True), mode='loss') for model in (plain, nhwc)]
+    assert seen == [True]
+    for key, value in losses[0].items():
+        assert torch.allclose(losses[1][key], value, rtol=1e-4, atol=1e-5), key
+    with pytest.raises(AttributeError, match="no module 'trunk'"):
+        HOOKS.build(dict(type='ChannelsLastHook', input_module='trunk')).before_train(
+            _mock_runner(plain, hooks=[]))
+
+
 def test_mining_schedule():
     hook = HOOKS.build(dict(type='HardNegativeMiningHook', interval=3, start_epoch=2))
     assert [e for e in range(1, 10) if hook.should_mine(e)] == [2, 5, 8]

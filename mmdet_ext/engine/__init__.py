@@ -1,3 +1,5 @@
-from .hooks import FreezeBackboneHook, HardNegativeMiningHook, ReproducibilityHook
+from .hooks import (ChannelsLastHook, FreezeBackboneHook, HardNegativeMiningHook,
+                    ReproducibilityHook)
 
-__all__ = ['FreezeBackboneHook', 'HardNegativeMiningHook', 'ReproducibilityHook']
+__all__ = ['ChannelsLastHook', 'FreezeBackboneHook', 'HardNegativeMiningHook',
+           'ReproducibilityHook']
