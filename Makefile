@@ -24,9 +24,10 @@ demo: install
 real: install
 	PYTHON=$(PY) bash tools/train_real.sh
 
-# A 5-fold estimate of the real-photo recipe (after `real`; about 2.1 h a fold on 2 CPU cores,
-# resumable: re-run to continue). `make real-kfold FOLDS="1 2"` trains only those folds;
-# `RECIPE=NAME` estimates the variant configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py.
+# A 5-fold estimate of the real-photo recipe (after `real`; 1-2 h a fold on 2 CPU cores,
+# resumable: re-run to continue; a fold whose predictions are saved in benchmarks/ is done).
+# `make real-kfold FOLDS="1 2"` trains only those folds; `RECIPE=NAME` (after `demo`) estimates
+# the variant configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py.
 real-kfold: install
 	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/kfold_real.sh $(FOLDS)
 

@@ -472,3 +472,25 @@ def test_real_geom_recipe_adds_only_the_geometric_augmentation(name, base, tiny_
     assert all(s['inputs'].shape[-2:] == (64, 64) for s in samples)
     # The box survives (a random shift can push it out of a 64 px image once in a while).
     assert any(len(s['data_samples'].gt_instances) for s in samples)
+
+
+def test_real_geom_albu_clips_a_box_a_rounding_error_past_the_border():
+    """A label that ends a fraction of a pixel past the image (the real photos' 1280 px
+    copies hold one) is clipped by the geometric augmentation, not a training-time error."""
+    import numpy as np
+    from mmcv.transforms import Compose
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmyolo.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg = load('yolov8_n_tbank_real_cpu_geom.py')
+    albu = next(t for t in inner_dataset(cfg.train_dataloader.dataset).pipeline
+                if t['type'] == 'mmdet.Albu')
+    for t in albu.transforms:
+        t.p = 0.0  # only albumentations' own box checks and conversions
+    img = np.zeros((216, 1280, 3), np.uint8)
+    out = Compose([albu])(dict(
+        img=img, img_shape=img.shape[:2],
+        gt_bboxes=HorizontalBoxes(torch.tensor([[0.92, 0.0, 217.26, 216.34]])),
+        gt_bboxes_labels=np.zeros(1, np.int64), gt_ignore_flags=np.zeros(1, bool)))
+    assert out['gt_bboxes'].tensor.tolist()[0] == pytest.approx([0.92, 0.0, 217.26, 216.0],
+                                                                abs=1e-3)

@@ -22,7 +22,9 @@ geometric_aug = [
              dict(type='Affine', rotate=(-30, 30), rotate_method='ellipse', fill=114, p=0.3),
              dict(type='Perspective', scale=(0.05, 0.12), fill=114, p=0.2),
          ],
-         bbox_params=dict(type='BboxParams', format='pascal_voc',
+         # clip: a box a rounding error past the border (one in the real photos' 1280 px
+         # copies) is clipped instead of failing albumentations' range check mid-training
+         bbox_params=dict(type='BboxParams', format='pascal_voc', clip=True,
                           label_fields=['gt_bboxes_labels', 'gt_ignore_flags']),
          keymap=dict(img='image', gt_bboxes='bboxes')),
 ]
