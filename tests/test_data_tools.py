@@ -202,6 +202,26 @@ def test_merge_max_side_downscales_images_and_boxes(tmp_path):
         (root / 'images' / 'small.jpg').read_bytes()  # linked or copied, not re-encoded
 
 
+def test_merge_max_side_keeps_a_border_box_inside_the_rounded_image(tmp_path):
+    """A 1000x173 photo shrinks to 400x69 (69.2 rounded): a box down to the bottom border
+    ends at the new border, not 0.2 px past it (where albumentations refuses it)."""
+    root = tmp_path / 'a'
+    (root / 'images').mkdir(parents=True)
+    _photo(root / 'images' / 'banner.jpg', 1000, 173, 2)
+    save_coco(_coco([{'id': 1, 'file_name': 'banner.jpg', 'width': 1000, 'height': 173}],
+                    [{'id': 1, 'image_id': 1, 'category_id': 1, 'bbox': [10, 0, 173, 173],
+                      'area': 173 * 173, 'iscrowd': 0}]), root / 'annotations.json')
+    out = tmp_path / 'out'
+    assert _cli('merge_coco').main(['--src', str(root), '--out-dir', str(out),
+                                    '--max-side', '400']) == 0
+    merged = load_coco(out / 'annotations.json')
+    (image, ), (ann, ) = merged['images'], merged['annotations']
+    assert (image['width'], image['height']) == (400, 69)
+    x, y, w, h = ann['bbox']
+    assert (x, w) == pytest.approx((4.0, 69.2)) and y + h == pytest.approx(69.0)
+    assert ann['area'] == pytest.approx(w * h)
+
+
 # ---------------------------------------------------------------- validate
 def _clean():
     return _coco([{'id': 1, 'file_name': 'a.jpg', 'width': 100, 'height': 80},

@@ -115,13 +115,17 @@ def _write_downscaled(src: Path, dst: Path, size: Tuple[int, int]) -> None:
         raise OSError(f'{dst}: cannot write the downscaled image')
 
 
-def _scaled_annotation(ann: dict, scale: float) -> dict:
-    """``ann`` with bbox, area and polygon segmentation multiplied by ``scale``."""
-    out = dict(ann, bbox=[v * scale for v in ann['bbox']])
+def _scaled_annotation(ann: dict, sx: float, sy: float) -> dict:
+    """``ann`` with bbox, area and polygon segmentation scaled by ``sx`` along x and ``sy``
+    along y: the factors the image was really resized by (its sides are rounded to whole
+    pixels, so one factor for both would put a box at the border past the new image)."""
+    x, y, w, h = ann['bbox']
+    out = dict(ann, bbox=[x * sx, y * sy, w * sx, h * sy])
     if 'area' in ann:
-        out['area'] = ann['area'] * scale * scale
+        out['area'] = ann['area'] * sx * sy
     if isinstance(ann.get('segmentation'), list):
-        out['segmentation'] = [[v * scale for v in poly] for poly in ann['segmentation']]
+        out['segmentation'] = [[v * (sy if i % 2 else sx) for i, v in enumerate(poly)]
+                               for poly in ann['segmentation']]
     return out
 
 
@@ -230,7 +234,7 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
                     raise ValueError(f'{e["path"]}: annotation {ann.get("id")} has unknown '
                                      f'category_id {ann.get("category_id")}')
                 if scale < 1:
-                    ann = _scaled_annotation(ann, scale)
+                    ann = _scaled_annotation(ann, size[0] / e['w'], size[1] / e['h'])
                 x, y, bw, bh = ann['bbox']
                 merged['annotations'].append({
                     **ann, 'id': len(merged['annotations']) + 1, 'image_id': img_id,
