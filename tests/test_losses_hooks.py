@@ -259,6 +259,15 @@ def test_channels_last_hook_converts_model_and_ema_and_keeps_the_loss(tiny_cfg):
         assert weight.is_contiguous(memory_format=torch.channels_last)
         assert not weight.is_contiguous()
         assert len(model.backbone._forward_pre_hooks) == 1
+    # The EMA still averages into its module (the copy validation and checkpoints use).
+    ema.ema_model.update_parameters(nhwc)  # the first update copies the model
+    with torch.no_grad():
+        nhwc.backbone.stem.conv.weight.add_(1.0)
+    ema.ema_model.update_parameters(nhwc)
+    assert not torch.equal(ema.ema_model.module.backbone.stem.conv.weight,
+                           plain.backbone.stem.conv.weight)
+    with torch.no_grad():
+        nhwc.backbone.stem.conv.weight.sub_(1.0)
     seen = []
     nhwc.backbone.register_forward_pre_hook(
         lambda module, args: seen.append(args[0].is_contiguous(memory_format=torch.channels_last)))
