@@ -238,8 +238,8 @@ def _mining_runner(model, dataset, work_dir, epoch, resume=False):
 
 def test_channels_last_hook_converts_model_and_ema_and_keeps_the_loss(tiny_cfg):
     """ChannelsLastHook stores 4-d weights channels-last and feeds the backbone channels-last,
-    in the model and its EMA copy (once, however often it runs); a training loss equals the
-    plain model's up to rounding."""
+    in the model and its EMA copy (once, however often it runs); a training loss and its
+    gradients equal the plain model's up to rounding, and the EMA copy keeps averaging."""
     import copy
     from mmengine.hooks import EMAHook
     from mmengine.registry import init_default_scope
@@ -259,15 +259,6 @@ def test_channels_last_hook_converts_model_and_ema_and_keeps_the_loss(tiny_cfg):
         assert weight.is_contiguous(memory_format=torch.channels_last)
         assert not weight.is_contiguous()
         assert len(model.backbone._forward_pre_hooks) == 1
-    # The EMA still averages into its module (the copy validation and checkpoints use).
-    ema.ema_model.update_parameters(nhwc)  # the first update copies the model
-    with torch.no_grad():
-        nhwc.backbone.stem.conv.weight.add_(1.0)
-    ema.ema_model.update_parameters(nhwc)
-    assert not torch.equal(ema.ema_model.module.backbone.stem.conv.weight,
-                           plain.backbone.stem.conv.weight)
-    with torch.no_grad():
-        nhwc.backbone.stem.conv.weight.sub_(1.0)
     seen = []
     nhwc.backbone.register_forward_pre_hook(
         lambda module, args: seen.append(args[0].is_contiguous(memory_format=torch.channels_last)))
@@ -276,6 +267,19 @@ def test_channels_last_hook_converts_model_and_ema_and_keeps_the_loss(tiny_cfg):
     assert seen == [True]
     for key, value in losses[0].items():
         assert torch.allclose(losses[1][key], value, rtol=1e-4, atol=1e-5), key
+    for model, loss in zip((plain, nhwc), losses):  # and so are the gradients
+        sum(loss.values()).backward()
+    grads = [dict((k, p.grad) for k, p in model.named_parameters()) for model in (plain, nhwc)]
+    assert all(g is not None for g in grads[0].values())
+    for key, grad in grads[0].items():  # rounding, relative to the gradient's size
+        assert (grads[1][key] - grad).norm() <= 1e-3 * grad.norm() + 1e-8, key
+    # The EMA still averages into its module (the copy validation and checkpoints use).
+    ema.ema_model.update_parameters(nhwc)  # the first update copies the model
+    with torch.no_grad():
+        nhwc.backbone.stem.conv.weight.add_(1.0)
+    ema.ema_model.update_parameters(nhwc)
+    assert not torch.equal(ema.ema_model.module.backbone.stem.conv.weight,
+                           plain.backbone.stem.conv.weight)
     with pytest.raises(AttributeError, match="no module 'trunk'"):
         HOOKS.build(dict(type='ChannelsLastHook', input_module='trunk')).before_train(
             _mock_runner(plain, hooks=[]))
