@@ -35,9 +35,9 @@ class ChannelsLastHook(Hook):
     arithmetic in another order, so results differ by rounding alone; checkpoints hold the
     same tensors (``load_state_dict`` copies into whatever layout a model has).
 
-    Training only (``before_train``, after a resume has loaded the weights): the model and
-    the copy MMEngine's ``EMAHook`` keeps for validation are converted in place, so the
-    optimizer keeps its parameters. ``tools/test.py`` keeps PyTorch's default layout, so its
+    Training only (``before_train``, after a resume has loaded the weights): the model is
+    converted in place, so the optimizer keeps its parameters, and MMEngine's ``EMAHook``
+    builds its averaged copy again from the converted model. ``tools/test.py`` keeps PyTorch's default layout, so its
     predictions equal the inference API's to the last digit.
 
     Example (config)::
@@ -57,4 +57,10 @@ class ChannelsLastHook(Hook):
         convert_to_channels_last(model, self.input_module)
         for hook in runner.hooks:
             if isinstance(hook, EMAHook) and hasattr(hook, 'ema_model'):
-                convert_to_channels_last(hook.ema_model.module, self.input_module)
+                # An averaged model keeps the tensors it reads and writes from when it was
+                # built (``state_dict()`` views with ``update_buffers=True``), and the
+                # conversion gave the model new ones: build it again from the converted model,
+                # keeping what it had averaged (a resume restored that).
+                averaged = hook.ema_model.state_dict()
+                hook.before_run(runner)
+                hook.ema_model.load_state_dict(averaged)
