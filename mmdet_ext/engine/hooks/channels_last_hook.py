@@ -37,8 +37,8 @@ class ChannelsLastHook(Hook):
 
     Training only (``before_train``, after a resume has loaded the weights): the model is
     converted in place, so the optimizer keeps its parameters, and MMEngine's ``EMAHook``
-    builds its averaged copy again from the converted model. ``tools/test.py`` keeps PyTorch's default layout, so its
-    predictions equal the inference API's to the last digit.
+    builds its averaged copy again from the converted model. ``tools/test.py`` keeps
+    PyTorch's default layout, so its predictions equal the inference API's to the last digit.
 
     Example (config)::
 
