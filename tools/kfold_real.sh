@@ -4,11 +4,12 @@
 # merged real photos are cut into 5 folds by photo (`split_coco.py --folds 5`); fold 0 is
 # `make real`'s own validation split, so its model is `make real`'s stage 2. For each other
 # fold the same two stages are trained on the other four folds plus the same synthetic images
-# (about 2.1 h a fold on the slower 2-core machine, 1.4 h on the faster one; re-running skips
-# finished stages and resumes an interrupted one), and the model's predictions on its held-out
-# fold are saved in benchmarks/ (one pass; tiled: 640 px tiles + a full pass; and the
-# service's path: the photos at their own size, data/real_full, tiled above 1280 px after
-# shrinking to 2560 px), so a fold is done once, whichever machine or session trains the next.
+# (about 2.1 h a fold on the 2-core machine of 2026-11-29, about 75 min with NHWC training on
+# the faster one of 2026-12-01; re-running skips finished stages and resumes an interrupted
+# one), and the model's predictions on its held-out fold are saved in benchmarks/ (one pass;
+# tiled: 640 px tiles + a full pass; and the service's path: the photos at their own size,
+# data/real_full, tiled above 1280 px after shrinking to 2560 px), so a fold is done once,
+# whichever machine or session trains the next.
 # With every fold done, each fold is scored at the F1-best threshold of the other folds'
 # pooled predictions (`tools/cross_calibrate.py`) into benchmarks/real_model_kfold.json (one
 # pass: the protocol's result), _tiled.json and _service.json, and all the folds' boxes scored
