@@ -7,20 +7,21 @@ backward, optimizer step) on a seeded batch of random images with a few random b
 the config's training input size, so only the model is timed, not the data pipeline. Layouts:
 ``nchw`` (PyTorch's default) and ``nhwc`` (what ``ChannelsLastHook`` sets up), timed in turn
 for ``--rounds`` rounds of ``--warmup`` untimed and ``--steps`` timed steps each, a fresh
-model every time. Prints each layout's median step; ``--out`` writes
-``OUT.json`` and ``OUT.md`` with the machine and the date.
+model every time. Prints each layout's median and p90 step (``tools/anchor/common.summarize``,
+as the other benchmarks); ``--out`` writes ``OUT.json`` and ``OUT.md`` with the machine and
+the date.
 """
 import argparse
 import datetime
 import json
 import os.path as osp
-import statistics
 import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 from tools.anchor.bench import machine  # noqa: E402
+from tools.anchor.common import summarize  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -82,6 +83,21 @@ def time_layout(cfg, layout: str, batch: dict, steps: int, warmup: int) -> list:
     return seconds
 
 
+def write_report(meta: dict, rows: dict, out: str) -> None:
+    """``out.json`` (meta and each layout's timings) and ``out.md`` (a table of them)."""
+    with open(out + '.json', 'w', encoding='utf-8') as f:
+        json.dump(dict(meta, layouts=rows), f, indent=2)
+    lines = [f'# Training step time by memory layout ({meta["date"]})', '',
+             f'Command: `{meta["command"]}`; machine: {meta["machine"]}; torch '
+             f'{meta["torch"]}, {meta["threads"]} threads.', '',
+             '| layout | median s/step | p90 | min | max | steps |', '|---|---|---|---|---|---|']
+    lines += [f'| {k} | {v["median_ms"] / 1000:.3f} | {v["p90_ms"] / 1000:.3f} | '
+              f'{v["min_ms"] / 1000:.3f} | {v["max_ms"] / 1000:.3f} | {v["n"]} |'
+              for k, v in rows.items()]
+    with open(out + '.md', 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
@@ -99,24 +115,16 @@ def main(argv=None) -> int:
     for _ in range(args.rounds):
         for layout in args.layouts:
             seconds[layout] += time_layout(cfg, layout, batch, args.steps, args.warmup)
-    rows = {k: dict(median_s=statistics.median(v), seconds=v) for k, v in seconds.items()}
+    rows = {k: dict(summarize(v), seconds=v) for k, v in seconds.items()}
     for layout, row in rows.items():
-        print(f'{layout}: {row["median_s"]:.3f} s/step (median of {len(row["seconds"])}; '
-              f'batch {batch_size}, {size} px)', flush=True)
+        print(f'{layout}: {row["median_ms"] / 1000:.3f} s/step (median of {row["n"]}, p90 '
+              f'{row["p90_ms"] / 1000:.3f} s; batch {batch_size}, {size} px)', flush=True)
     if args.out:
         meta = dict(command=' '.join(['python tools/benchmark_train_step.py', *sys.argv[1:]]),
                     machine=machine(), date=datetime.date.today().isoformat(),
                     torch=torch.__version__, threads=torch.get_num_threads(),
                     config=args.config, batch=batch_size, img_size=size)
-        with open(args.out + '.json', 'w', encoding='utf-8') as f:
-            json.dump(dict(meta, layouts=rows), f, indent=2)
-        lines = [f'# Training step time by memory layout ({meta["date"]})', '',
-                 f'Command: `{meta["command"]}`; machine: {meta["machine"]}; torch '
-                 f'{meta["torch"]}, {meta["threads"]} threads.', '',
-                 '| layout | median s/step | steps |', '|---|---|---|']
-        lines += [f'| {k} | {v["median_s"]:.3f} | {len(v["seconds"])} |' for k, v in rows.items()]
-        with open(args.out + '.md', 'w', encoding='utf-8') as f:
-            f.write('\n'.join(lines) + '\n')
+        write_report(meta, rows, args.out)
     return 0
 
 
