@@ -1,4 +1,4 @@
-r"""Seconds per training step of a config's model, in each memory layout:
+r"""Seconds per training step of a config's model, in each memory layout and precision:
 
     python tools/benchmark_train_step.py configs/yolov8_n_tbank_real_cpu.py [--batch 8]
 
@@ -7,7 +7,9 @@ backward, optimizer step) on a seeded batch of random images with a few random b
 the config's training input size, so only the model is timed, not the data pipeline. Layouts:
 ``nchw`` (PyTorch's default) and ``nhwc`` (what ``ChannelsLastHook`` sets up), timed in turn
 for ``--rounds`` rounds of ``--warmup`` untimed and ``--steps`` timed steps each, a fresh
-model every time. Prints each layout's median and p90 step (``tools/anchor/common.summarize``,
+model every time. Precisions: ``float32`` and ``bfloat16`` (what ``AutocastHook`` sets up:
+the convolutions autocast, the rest float32), each combined with each layout. Prints each
+variant's median and p90 step (``tools/anchor/common.summarize``,
 as the other benchmarks); ``--out`` writes ``OUT.json`` and ``OUT.md`` with the machine and
 the date.
 """
@@ -32,9 +34,11 @@ def parse_args(argv=None):
     parser.add_argument('--img-size', type=int, help="input side (default: the config's)")
     parser.add_argument('--layouts', nargs='+', choices=('nchw', 'nhwc'),
                         default=['nchw', 'nhwc'])
-    parser.add_argument('--steps', type=int, default=5, help='timed steps per layout and round')
+    parser.add_argument('--precisions', nargs='+', choices=('float32', 'bfloat16'),
+                        default=['float32'])
+    parser.add_argument('--steps', type=int, default=5, help='timed steps per variant and round')
     parser.add_argument('--rounds', type=int, default=2,
-                        help='the layouts are timed in turn this many times (order effects)')
+                        help='the variants are timed in turn this many times (order effects)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed steps first')
     parser.add_argument('--threads', type=int, help='torch threads (default: torch decides)')
     parser.add_argument('--out', help='write OUT.json and OUT.md')
@@ -62,8 +66,9 @@ def random_batch(batch: int, size: int, seed: int = 0) -> dict:
     return yolov5_collate(samples)
 
 
-def time_layout(cfg, layout: str, batch: dict, steps: int, warmup: int) -> list:
-    """Seconds of each timed train step with the model in ``layout``."""
+def time_variant(cfg, layout: str, precision: str, batch: dict, steps: int,
+                 warmup: int) -> list:
+    """Seconds of each timed train step with the model in ``layout`` and ``precision``."""
     import torch
     from mmengine.optim import build_optim_wrapper
     from mmyolo.registry import MODELS
@@ -73,6 +78,9 @@ def time_layout(cfg, layout: str, batch: dict, steps: int, warmup: int) -> list:
     if layout == 'nhwc':  # what ChannelsLastHook does before training
         from mmdet_ext.engine.hooks.channels_last_hook import convert_to_channels_last
         convert_to_channels_last(model)
+    if precision == 'bfloat16':  # what AutocastHook does before training
+        from mmdet_ext.engine.hooks.autocast_hook import YOLOV8_CONV_MODULES, enable_autocast
+        enable_autocast(model, YOLOV8_CONV_MODULES, torch.bfloat16)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     seconds = []
     for i in range(warmup + steps):
@@ -83,14 +91,19 @@ def time_layout(cfg, layout: str, batch: dict, steps: int, warmup: int) -> list:
     return seconds
 
 
+def variant_name(layout: str, precision: str) -> str:
+    """``nhwc`` for float32 (the name the first reports used), ``nhwc+bfloat16`` otherwise."""
+    return layout if precision == 'float32' else f'{layout}+{precision}'
+
+
 def write_report(meta: dict, rows: dict, out: str) -> None:
     """``out.json`` (meta and each layout's timings) and ``out.md`` (a table of them)."""
     with open(out + '.json', 'w', encoding='utf-8') as f:
-        json.dump(dict(meta, layouts=rows), f, indent=2)
-    lines = [f'# Training step time by memory layout ({meta["date"]})', '',
+        json.dump(dict(meta, variants=rows), f, indent=2)
+    lines = [f'# Training step time by memory layout and precision ({meta["date"]})', '',
              f'Command: `{meta["command"]}`; machine: {meta["machine"]}; torch '
              f'{meta["torch"]}, {meta["threads"]} threads.', '',
-             '| layout | median s/step | p90 | min | max | steps |', '|---|---|---|---|---|---|']
+             '| variant | median s/step | p90 | min | max | steps |', '|---|---|---|---|---|---|']
     lines += [f'| {k} | {v["median_ms"] / 1000:.3f} | {v["p90_ms"] / 1000:.3f} | '
               f'{v["min_ms"] / 1000:.3f} | {v["max_ms"] / 1000:.3f} | {v["n"]} |'
               for k, v in rows.items()]
@@ -111,13 +124,15 @@ def main(argv=None) -> int:
     size = args.img_size or cfg.img_scale[0]
     batch_size = args.batch or cfg.train_dataloader.batch_size
     batch = random_batch(batch_size, size)
-    seconds = {layout: [] for layout in args.layouts}
+    variants = [(layout, precision) for precision in args.precisions for layout in args.layouts]
+    seconds = {variant_name(*v): [] for v in variants}
     for _ in range(args.rounds):
-        for layout in args.layouts:
-            seconds[layout] += time_layout(cfg, layout, batch, args.steps, args.warmup)
+        for layout, precision in variants:
+            seconds[variant_name(layout, precision)] += time_variant(
+                cfg, layout, precision, batch, args.steps, args.warmup)
     rows = {k: dict(summarize(v), seconds=v) for k, v in seconds.items()}
-    for layout, row in rows.items():
-        print(f'{layout}: {row["median_ms"] / 1000:.3f} s/step (median of {row["n"]}, p90 '
+    for name, row in rows.items():
+        print(f'{name}: {row["median_ms"] / 1000:.3f} s/step (median of {row["n"]}, p90 '
               f'{row["p90_ms"] / 1000:.3f} s; batch {batch_size}, {size} px)', flush=True)
     if args.out:
         meta = dict(command=' '.join(['python tools/benchmark_train_step.py', *sys.argv[1:]]),

@@ -7,8 +7,9 @@
 # (about 2.1 h a fold on the 2-core machine of 2026-11-29, about 75 min with NHWC training on
 # the faster one of 2026-12-01; re-running skips finished stages and resumes an interrupted
 # one), and the model's predictions on its held-out fold are saved in benchmarks/ (one pass;
-# tiled: 640 px tiles + a full pass; and the service's path: the photos at their own size,
-# data/real_full, tiled above 1280 px after shrinking to 2560 px), so a fold is done once,
+# tiled: tiles of the network input size, 640 px, + a full pass; and the service's path: the
+# photos at their own size, data/real_full, tiled above 1280 px after shrinking to 2560 px,
+# twice and four times the input size), so a fold is done once,
 # whichever machine or session trains the next.
 # With every fold done, each fold is scored at the F1-best threshold of the other folds'
 # pooled predictions (`tools/cross_calibrate.py`) into benchmarks/real_model_kfold.json (one
@@ -87,12 +88,17 @@ fold_saved() {
     [ -f "$saved/fold$1_$name.json" ] || return 1
   done
 }
-# predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled), and the service's
-# path on the photos at their own size (preds_service; settings.py's defaults).
+# predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled: tiles of the
+# network's input size S), and the service's path on the photos at their own size
+# (preds_service; settings.py's defaults: tiled above 2S after shrinking to 4S).
 predict_all() {
+  local size
+  size=$("$py" -W ignore -c "from mmengine import Config
+print(max(Config.fromfile('$1').img_scale))")
   predict "$@" preds "$data"
-  predict "$@" preds_tiled "$data" --tile-size 640
-  predict "$@" preds_service "$full" --tile-size 640 --tile-min-side 1280 --tile-max-side 2560
+  predict "$@" preds_tiled "$data" --tile-size "$size"
+  predict "$@" preds_service "$full" --tile-size "$size" --tile-min-side $((2 * size)) \
+    --tile-max-side $((4 * size))
 }
 first=0
 if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's
