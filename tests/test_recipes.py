@@ -474,6 +474,31 @@ def test_real_geom_recipe_adds_only_the_geometric_augmentation(name, base, tiny_
     assert any(len(s['data_samples'].gt_instances) for s in samples)
 
 
+@pytest.mark.parametrize('name, base', [
+    ('yolov8_n_tbank_real_cpu_hires.py', 'yolov8_n_tbank_real_cpu.py'),
+    ('yolov8_n_tbank_real_cpu_hires_stage2.py', 'yolov8_n_tbank_real_cpu_stage2.py')])
+def test_real_hires_recipe_changes_only_the_input_size_and_precision(name, base):
+    """The 960 px variant of each real-photo stage is its base config with every resize of
+    the training and test pipelines at 960 px and AutocastHook added, nothing else."""
+    cfg, base_cfg = load(name), load(base)
+
+    def at_640(pipeline):  # the pipeline with 960 put back to the base's 640
+        text = repr([dict(t) for t in pipeline])
+        assert '(640, 640)' not in text
+        return text.replace('(960, 960)', '(640, 640)')
+
+    pipeline = inner_dataset(cfg.train_dataloader.dataset).pipeline
+    base_pipeline = inner_dataset(base_cfg.train_dataloader.dataset).pipeline
+    assert cfg.img_scale == (960, 960)
+    assert at_640(pipeline) == repr([dict(t) for t in base_pipeline])
+    for loader in ('val_dataloader', 'test_dataloader'):
+        assert at_640(cfg[loader].dataset.pipeline) == repr(
+            [dict(t) for t in base_cfg[loader].dataset.pipeline])
+    assert cfg.custom_hooks == [*base_cfg.custom_hooks, dict(type='AutocastHook')]
+    assert cfg.train_cfg == base_cfg.train_cfg and cfg.model == base_cfg.model
+    assert cfg.optim_wrapper == base_cfg.optim_wrapper
+
+
 def test_real_geom_albu_clips_a_box_a_rounding_error_past_the_border():
     """A label that ends a fraction of a pixel past the image (the real photos' 1280 px
     copies hold one) is clipped by the geometric augmentation, not a training-time error."""
