@@ -191,6 +191,7 @@ def test_tensorrt_config_exports_efficient_nms_without_plugins(model_files, tiny
 
 
 @pytest.mark.parametrize('name', ['detection_onnxruntime_static-640x640.py',
+                                  'detection_onnxruntime_static-960x960.py',
                                   'detection_onnxruntime_static-1280x1280.py',
                                   'detection_tensorrt-fp16_static-640x640.py',
                                   'detection_tensorrt-fp16_static-1280x1280.py'])
