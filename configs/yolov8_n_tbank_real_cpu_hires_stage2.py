@@ -4,6 +4,10 @@ _base_ = './yolov8_n_tbank_real_cpu_stage2.py'
 
 load_from = 'work_dirs/real_cpu_hires/epoch_8.pth'  # stage 1 at 960 px
 img_scale = (960, 960)  # width, height
+# Tiled inference (the service's `--tile-size`, `kfold_real.sh`): 640 px tiles, each enlarged
+# to the 960 px input; with 960 px tiles this model failed its fold-1 screening
+# (benchmarks/real_model_kfold.md).
+inference_tile_size = 640
 resized = ('YOLOv5KeepRatioResize', 'LetterResize')
 
 n_pre = len(_base_.pre_transform)

@@ -200,6 +200,28 @@ def test_large_images_go_through_tiles_and_keep_tiny_logos():
     assert len(det.images_seen) == len(tile_grid(256, 171, 64, 0.25)) + 1
 
 
+def test_tiles_smaller_than_the_network_input_set_the_tiling_defaults():
+    """``tile_size`` below the input side: tiles of that size (each enlarged by the detector's
+    letterbox), tiling above 2x it, shrinking to 4x it; a logo is still found where it is."""
+    det = T.BlobDetector(input_size=(64, 64))
+    img = T.encode(T.blob_image(size=(600, 400), box=(500, 300, 512, 312)), 'PNG')
+    with serve(det, tile_size=48, tile_max_side=600) as s:
+        body = s.detect(img).json()
+    assert body['inference_path'] == 'tiled'
+    assert [d['bbox'] for d in body['detections']] == [
+        {'x_min': 500, 'y_min': 300, 'x_max': 512, 'y_max': 312}]
+    assert (48, 48) in det.images_seen and (64, 64) not in det.images_seen
+    assert len(det.images_seen) == len(tile_grid(600, 400, 48, 0.25)) + 1
+    det.images_seen.clear()
+    with serve(det, tile_size=48) as s:  # shrunk to 4x the tile: 192x128
+        assert s.detect(img).json()['inference_path'] == 'tiled'
+        assert s.detect(T.encode(T.blob_image(size=(96, 64), box=(10, 10, 30, 30)), 'PNG')
+                        ).json()['inference_path'] == 'full'  # not above 2x the tile
+    assert len(det.images_seen) == len(tile_grid(192, 128, 48, 0.25)) + 1 + 1
+    with pytest.raises(ValueError, match='tile_size'):
+        ServiceSettings(tile_size=0)
+
+
 def test_untiled_images_are_downscaled_to_the_max_side_and_boxes_scaled_back():
     det = T.BlobDetector()
     with serve(det, tile_min_side=0, resize_max_side=100) as s:

@@ -196,3 +196,18 @@ def test_kfold_recipe_names_its_configs_and_a_missing_one_is_an_error():
                          text=True, env=dict(os.environ, RECIPE='no_such_recipe'))
     assert run.returncode == 1
     assert 'no configs/yolov8_n_tbank_real_cpu_no_such_recipe.py' in run.stdout
+
+
+def test_kfold_tile_size_is_the_configs_inference_tile_size_else_its_input_size():
+    """kfold_real.sh tiles with `inference_tile_size` where a config sets it (the 960 px
+    recipe's final stage: 640 px tiles), else with the network input size."""
+    import subprocess
+    import sys
+    sizes = {}
+    for name in ('real_cpu', 'real_cpu_hires', 'real_cpu_hires_stage2'):
+        run = subprocess.run(
+            ['bash', '-c', f'source tools/real_stages.sh && tile_size '
+             f'configs/yolov8_n_tbank_{name}.py'], cwd=REPO, capture_output=True, text=True,
+            env=dict(os.environ, py=sys.executable), check=True)
+        sizes[name] = int(run.stdout.strip().splitlines()[-1])
+    assert sizes == {'real_cpu': 640, 'real_cpu_hires': 960, 'real_cpu_hires_stage2': 640}

@@ -32,7 +32,8 @@ root=work_dirs/real_kfold$suffix
 config1=configs/yolov8_n_tbank_real_cpu$suffix.py
 config2=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
 results=benchmarks/real_model_kfold$suffix
-source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, merge_real, real_split
+source tools/real_stages.sh  # final_checkpoint, tile_size, train_stage, training_set, merge_real,
+# real_split
 
 for need in "$config1" "$config2"; do
   [ -e "$need" ] || { echo "no $need: check RECIPE"; exit 1; }
@@ -88,13 +89,12 @@ fold_saved() {
     [ -f "$saved/fold$1_$name.json" ] || return 1
   done
 }
-# predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled: tiles of the
-# network's input size S), and the service's path on the photos at their own size
-# (preds_service; settings.py's defaults: tiled above 2S after shrinking to 4S).
+# predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled: tiles of side S,
+# tile_size CONFIG), and the service's path on the photos at their own size (preds_service;
+# settings.py's defaults for `--tile-size S`: tiled above 2S after shrinking to 4S).
 predict_all() {
   local size
-  size=$("$py" -W ignore -c "from mmengine import Config
-print(max(Config.fromfile('$1').img_scale))")
+  size=$(tile_size "$1")
   predict "$@" preds "$data"
   predict "$@" preds_tiled "$data" --tile-size "$size"
   predict "$@" preds_service "$full" --tile-size "$size" --tile-min-side $((2 * size)) \

@@ -8,6 +8,13 @@ final_checkpoint() {
 print(Config.fromfile('$1').train_cfg.max_epochs)") || return
   echo "$2/epoch_$epochs.pth"
 }
+# tile_size CONFIG: the side of the config's inference tiles: its `inference_tile_size`, else
+# its longer input side.
+tile_size() {
+  "$py" -W ignore -c "from mmengine import Config
+cfg = Config.fromfile('$1')
+print(cfg.get('inference_tile_size') or max(cfg.img_scale))"
+}
 # train_stage CONFIG WORK_DIR FINAL_CHECKPOINT [OPTIONS]: skipped when FINAL_CHECKPOINT exists,
 # resumed when WORK_DIR holds an interrupted run.
 train_stage() {

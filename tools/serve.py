@@ -30,12 +30,15 @@ def parse_args(argv=None):
     g.add_argument('--max-upload-mb', type=float, default=20.0, help='413 above')
     g.add_argument('--max-megapixels', type=float, default=40.0, help='413 above')
     g = p.add_argument_group('inference path')
+    g.add_argument('--tile-size', type=int,
+                   help='tile side (default: the network input; a smaller tile is enlarged to '
+                        'it)')
     g.add_argument('--tile-min-side', type=int,
-                   help='tile images whose longer side exceeds this (default: 2x the network '
-                        'input; 0: never tile)')
+                   help='tile images whose longer side exceeds this (default: 2x the tile '
+                        'size; 0: never tile)')
     g.add_argument('--tile-max-side', type=int,
                    help='downscale larger images to this longer side before tiling (default: '
-                        '4x the network input)')
+                        '4x the tile size)')
     g.add_argument('--resize-max-side', type=int, default=1600,
                    help='downscale untiled images to this longer side')
     g = p.add_argument_group('retrain pool')
@@ -72,7 +75,8 @@ def build_settings(args, verifier=None):
         verifier_band=verifier.band if verifier is not None else (None, 1.0),
         timeout_s=args.timeout, worker_threads=args.worker_threads, queue_size=args.queue,
         max_upload_bytes=int(args.max_upload_mb * 1024 ** 2),
-        max_pixels=int(args.max_megapixels * 1e6), tile_min_side=args.tile_min_side,
+        max_pixels=int(args.max_megapixels * 1e6), tile_size=args.tile_size,
+        tile_min_side=args.tile_min_side,
         tile_max_side=args.tile_max_side, resize_max_side=args.resize_max_side,
         retrain_dir=args.retrain_dir, retrain_band=tuple(args.retrain_band),
         retrain_max_files=args.retrain_max_files,

@@ -36,11 +36,16 @@ def _raw_batch(detector) -> Callable[[List[np.ndarray]], List[Detections]]:
     return batch or (lambda images: [detector.predict_raw(im) for im in images])
 
 
+def tile_size(detector, settings: ServiceSettings) -> int:
+    """Side of the tiles: the setting, else the longer network input side."""
+    return settings.tile_size or max(detector.input_size)
+
+
 def tile_min_side(detector, settings: ServiceSettings) -> int:
     """Longer image side above which an image is tiled (0: never)."""
     if settings.tile_min_side is not None:
         return settings.tile_min_side
-    return 2 * max(detector.input_size)
+    return 2 * tile_size(detector, settings)
 
 
 def score_floor(score_thr: float, settings: ServiceSettings, verifier) -> float:
@@ -68,10 +73,11 @@ def predict_candidates(detector, image: np.ndarray, settings: ServiceSettings, f
     threshold = tile_min_side(detector, settings)
     if threshold and long_side > threshold:
         from mmdet_ext.inference.tiling import tiled_predict
-        dets = tiled_predict(batch, image, tile_size=max(detector.input_size),
+        tile = tile_size(detector, settings)
+        dets = tiled_predict(batch, image, tile_size=tile,
                              overlap=settings.tile_overlap, full_image_pass=True, merge='nms',
                              iou_thr=settings.tile_iou_thr,
-                             max_side=settings.tile_max_side or 4 * max(detector.input_size),
+                             max_side=settings.tile_max_side or 4 * tile,
                              batch_size=TILE_BATCH)
         return dets, 'tiled'
     scale = min(1.0, settings.resize_max_side / long_side)
