@@ -7,9 +7,9 @@
 # (about 2.1 h a fold on the 2-core machine of 2026-11-29, about 75 min with NHWC training on
 # the faster one of 2026-12-01; re-running skips finished stages and resumes an interrupted
 # one), and the model's predictions on its held-out fold are saved in benchmarks/ (one pass;
-# tiled: tiles of the network input size, 640 px, + a full pass; and the service's path: the
-# photos at their own size, data/real_full, tiled above 1280 px after shrinking to 2560 px,
-# twice and four times the input size), so a fold is done once,
+# tiled: 640 px tiles (the config's `inference_tile_size`, else its input size) + a full pass;
+# and the service's path: the photos at their own size, data/real_full, tiled above twice the
+# tile size after shrinking to four times it), so a fold is done once,
 # whichever machine or session trains the next.
 # With every fold done, each fold is scored at the F1-best threshold of the other folds'
 # pooled predictions (`tools/cross_calibrate.py`) into benchmarks/real_model_kfold.json (one
