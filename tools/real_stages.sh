@@ -1,19 +1,22 @@
 # Shell helpers for the staged real-photo trainings and their data (sourced by train_real.sh
 # and kfold_real.sh; they expect $py, the Python to run).
 
+# config_value CONFIG EXPR: the Python expression EXPR of the loaded config `cfg`, printed.
+config_value() {
+  "$py" -W ignore -c "from mmengine import Config
+cfg = Config.fromfile('$1')
+print($2)"
+}
 # final_checkpoint CONFIG WORK_DIR: the checkpoint of the config's last epoch.
 final_checkpoint() {
   local epochs
-  epochs=$("$py" -W ignore -c "from mmengine import Config
-print(Config.fromfile('$1').train_cfg.max_epochs)") || return
+  epochs=$(config_value "$1" cfg.train_cfg.max_epochs) || return
   echo "$2/epoch_$epochs.pth"
 }
 # tile_size CONFIG: the side of the config's inference tiles: its `inference_tile_size`, else
 # its longer input side.
 tile_size() {
-  "$py" -W ignore -c "from mmengine import Config
-cfg = Config.fromfile('$1')
-print(cfg.get('inference_tile_size') or max(cfg.img_scale))"
+  config_value "$1" "cfg.get('inference_tile_size') or max(cfg.img_scale)"
 }
 # train_stage CONFIG WORK_DIR FINAL_CHECKPOINT [OPTIONS]: skipped when FINAL_CHECKPOINT exists,
 # resumed when WORK_DIR holds an interrupted run.
