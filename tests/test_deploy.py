@@ -133,6 +133,29 @@ def test_detector_backends_agree_and_return_original_pixels(exported, tiny_datas
     assert found > 0
 
 
+def test_detector_tile_size_comes_from_the_config_else_the_sidecar_else_the_input(
+        exported, tmp_path):
+    """The tile side a model is served with: its config's ``inference_tile_size``, else the
+    one ``write_sidecar`` stored with the export, else the longer network input side."""
+    import shutil
+
+    from mmengine.config import Config
+
+    from mmdet_ext.deploy.export import write_sidecar
+    from mmdet_ext.inference import Detector, PreprocessSpec
+    onnx_path = str(tmp_path / 'end2end.onnx')
+    shutil.copy(exported['out'] / 'end2end.onnx', onnx_path)
+    spec = PreprocessSpec.load(str(exported['out'] / 'end2end.json'))
+    assert Detector(str(exported['out'] / 'end2end.onnx')).tile_size == 320  # the input
+    write_sidecar(onnx_path, spec, exported['ckpt'], tile_size=128)
+    assert Detector(onnx_path).tile_size == 128
+    cfg = Config.fromfile(exported['cfg_path'])
+    assert Detector(exported['ckpt'], config=cfg).tile_size == 160
+    cfg.inference_tile_size = 96
+    assert Detector(exported['ckpt'], config=cfg).tile_size == 96
+    assert Detector(onnx_path, config=cfg).tile_size == 96
+
+
 def test_parity_catches_wrong_preprocessing(exported, tiny_dataset):
     """RGB fed as BGR with black padding: the network agrees with itself, but end to end the
     exported model no longer matches the config's test pipeline."""

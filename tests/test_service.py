@@ -218,6 +218,11 @@ def test_tiles_smaller_than_the_network_input_set_the_tiling_defaults():
         assert s.detect(T.encode(T.blob_image(size=(96, 64), box=(10, 10, 30, 30)), 'PNG')
                         ).json()['inference_path'] == 'full'  # not above 2x the tile
     assert len(det.images_seen) == len(tile_grid(192, 128, 48, 0.25)) + 1 + 1
+    det.images_seen.clear()
+    det.tile_size = 48  # the detector's own tile size (Detector.tile_size) is the default
+    with serve(det, tile_max_side=600) as s:
+        assert s.detect(img).json()['inference_path'] == 'tiled'
+    assert (48, 48) in det.images_seen and (64, 64) not in det.images_seen
     with pytest.raises(ValueError, match='tile_size'):
         ServiceSettings(tile_size=0)
 

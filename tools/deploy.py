@@ -93,7 +93,8 @@ def main(argv=None):
     onnx_path = export_onnx(model_cfg, args.checkpoint, deploy_cfg, args.work_dir, images[0],
                             args.device)
     spec = PreprocessSpec.from_config(model_cfg)
-    write_sidecar(onnx_path, spec, args.checkpoint, args.score_thr)
+    write_sidecar(onnx_path, spec, args.checkpoint, args.score_thr,
+                  tile_size=model_cfg.get('inference_tile_size'))
     print(f'ONNX: {onnx_path}')
     model_path = onnx_path
     if deploy_cfg.backend_config.type == 'tensorrt':

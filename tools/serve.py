@@ -31,7 +31,8 @@ def parse_args(argv=None):
     g.add_argument('--max-megapixels', type=float, default=40.0, help='413 above')
     g = p.add_argument_group('inference path')
     g.add_argument('--tile-size', type=int,
-                   help='tile side (default: the network input; a smaller tile is enlarged to '
+                   help="tile side (default: the model's inference_tile_size, from its config or "
+                        'export sidecar, else the network input; a smaller tile is enlarged to '
                         'it)')
     g.add_argument('--tile-min-side', type=int,
                    help='tile images whose longer side exceeds this (default: 2x the tile '

@@ -60,11 +60,13 @@ def build_tensorrt(onnx_path: str, deploy_cfg: Config, device: str = 'cuda:0') -
 
 
 def write_sidecar(model_path: str, spec: PreprocessSpec, checkpoint: str,
-                  score_thr: Optional[float] = None) -> str:
-    """Write the preprocessing (and the calibrated score threshold, when known) beside an
-    exported model, where :class:`mmdet_ext.inference.Detector` looks for it."""
+                  score_thr: Optional[float] = None, tile_size: Optional[int] = None) -> str:
+    """Write the preprocessing (and the calibrated score threshold and the inference tile
+    size, when known) beside an exported model, where :class:`mmdet_ext.inference.Detector`
+    looks for them."""
     if score_thr is None:
         score_thr = read_score_threshold(checkpoint)
     path = sidecar_path(model_path)
-    spec.save(path, score_thr=score_thr, checkpoint=osp.abspath(checkpoint))
+    spec.save(path, score_thr=score_thr, tile_size=tile_size,
+              checkpoint=osp.abspath(checkpoint))
     return path

@@ -20,17 +20,23 @@ def sidecar_path(model_path: str) -> str:
     return osp.splitext(model_path)[0] + '.json'
 
 
+def read_sidecar_value(model_path: str, key: str):
+    """``key`` of the model's sidecar JSON; None when there is no sidecar or no such key."""
+    if not osp.isfile(sidecar_path(model_path)):
+        return None
+    with open(sidecar_path(model_path)) as f:
+        return json.load(f).get(key)
+
+
 def read_score_threshold(model_path: str) -> Optional[float]:
     """The calibrated threshold stored with a model: in its sidecar, else in a
     ``score_threshold.json`` beside it; None when there is neither."""
-    for path, key in ((sidecar_path(model_path), 'score_thr'),
-                      (osp.join(osp.dirname(model_path), SCORE_THRESHOLD_FILE), 'score_thr')):
-        if osp.isfile(path):
-            with open(path) as f:
-                value = json.load(f).get(key)
-            if value is not None:
-                return float(value)
-    return None
+    value = read_sidecar_value(model_path, 'score_thr')
+    calibrated = osp.join(osp.dirname(model_path), SCORE_THRESHOLD_FILE)
+    if value is None and osp.isfile(calibrated):
+        with open(calibrated) as f:
+            value = json.load(f).get('score_thr')
+    return None if value is None else float(value)
 
 
 def predict_letterboxed(runtime: Callable[[np.ndarray], List[np.ndarray]],
@@ -53,6 +59,9 @@ class Detector:
         backend: ``'pytorch'``, ``'onnxruntime'`` or ``'tensorrt'``.
         runtime: the loaded backend (:mod:`mmdet_ext.inference.backends`), kept for every call.
         score_thr: the threshold :meth:`predict` applies.
+        tile_size: the tile side the model is meant to be tiled with (the service's default):
+            the config's ``inference_tile_size`` (a 960 px model may see 640 px tiles
+            enlarged), else the one its export sidecar stores, else the longer input side.
 
     Args:
         model: a ``.pth`` checkpoint (needs ``config``), an ``.onnx`` file or a TensorRT
@@ -83,6 +92,8 @@ class Detector:
         if score_thr is None:
             score_thr = read_score_threshold(model)
         self.score_thr = DEFAULT_SCORE_THR if score_thr is None else float(score_thr)
+        self.tile_size = int((config is not None and config.get('inference_tile_size'))
+                             or read_sidecar_value(model, 'tile_size') or max(self.input_size))
         self.model_path = model
 
     def _load_spec(self, model: str, config) -> PreprocessSpec:

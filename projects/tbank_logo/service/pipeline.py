@@ -37,8 +37,9 @@ def _raw_batch(detector) -> Callable[[List[np.ndarray]], List[Detections]]:
 
 
 def tile_size(detector, settings: ServiceSettings) -> int:
-    """Side of the tiles: the setting, else the longer network input side."""
-    return settings.tile_size or max(detector.input_size)
+    """Side of the tiles: the setting, else the detector's own (``Detector.tile_size``), else
+    the longer network input side."""
+    return settings.tile_size or getattr(detector, 'tile_size', None) or max(detector.input_size)
 
 
 def tile_min_side(detector, settings: ServiceSettings) -> int:

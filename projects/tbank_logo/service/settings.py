@@ -17,9 +17,11 @@ class ServiceSettings:
             are decoded) are answered 413; this is what stops decompression bombs.
 
     Inference path:
-        tile_size: side of the tiles. None: the longer network input side. A smaller tile is
-            enlarged to the network input, which helps a network trained at a larger input
-            find small logos (the 960 px real-photo recipe with 640 px tiles).
+        tile_size: side of the tiles. None: the detector's ``tile_size`` (the model config's
+            ``inference_tile_size`` or the one its export stores), else the longer network
+            input side. A smaller tile is enlarged to the network input, which helps a network
+            trained at a larger input find small logos (the 960 px real-photo recipe with
+            640 px tiles).
         tile_min_side: images whose longer side exceeds it go through tiled inference (tiles,
             plus a full-image pass). None: 2x the tile size. 0 turns tiling off.
         tile_overlap, tile_iou_thr: overlap of neighbouring tiles; IoU of the merging NMS.
