@@ -20,9 +20,10 @@ test: install
 demo: install
 	PYTHON=$(PY) bash tools/demo.sh
 
-# The real-photo model (needs ../shared/data/real or REAL_ROOT=...; runs `demo` first if needed).
+# The real-photo model (needs ../shared/data/real or REAL_ROOT=...; runs `demo` first if needed;
+# `RECIPE=NAME` trains configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py instead).
 real: install
-	PYTHON=$(PY) bash tools/train_real.sh
+	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/train_real.sh
 
 # A 5-fold estimate of the real-photo recipe (after `real`; 1-2 h a fold on 2 CPU cores,
 # resumable: re-run to continue; a fold whose predictions are saved in benchmarks/ is done).

@@ -1,7 +1,10 @@
 """The train/test command-line tools, run in-process on the tiny dataset (CPU)."""
+import itertools
 import json
 import os
 import os.path as osp
+
+import pytest
 
 from conftest import REPO
 
@@ -54,7 +57,6 @@ def test_test_cli_tiled_scores_what_tiled_predict_returns(trained_run, tiny_data
 
     import cv2
     import numpy as np
-    import pytest
 
     from mmdet_ext.inference import Detector, tiled_predict
     from tools.test import main
@@ -185,14 +187,15 @@ def test_real_split_merges_once_and_splits_by_photo(tiny_dataset, tmp_path):
     assert (out / 'test.json').stat().st_mtime_ns == before
 
 
-def test_kfold_recipe_names_its_configs_and_a_missing_one_is_an_error():
-    """tools/kfold_real.sh RECIPE=NAME trains configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py
-    (both exist for the tile-crop recipe); an unknown NAME stops before anything runs, naming
-    the config it looked for."""
+@pytest.mark.parametrize('script', ['tools/kfold_real.sh', 'tools/train_real.sh'])
+def test_real_recipe_names_its_configs_and_a_missing_one_is_an_error(script):
+    """make real-kfold and make real with RECIPE=NAME train
+    configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py (both exist for the tile-crop and 960 px
+    recipes); an unknown NAME stops before anything runs, naming the config it looked for."""
     import subprocess
-    for stage in ('', '_stage2'):
-        assert osp.isfile(osp.join(REPO, f'configs/yolov8_n_tbank_real_cpu_tilecrop{stage}.py'))
-    run = subprocess.run(['bash', 'tools/kfold_real.sh'], cwd=REPO, capture_output=True,
+    for name, stage in itertools.product(('tilecrop', 'hires'), ('', '_stage2')):
+        assert osp.isfile(osp.join(REPO, f'configs/yolov8_n_tbank_real_cpu_{name}{stage}.py'))
+    run = subprocess.run(['bash', script], cwd=REPO, capture_output=True,
                          text=True, env=dict(os.environ, RECIPE='no_such_recipe'))
     assert run.returncode == 1
     assert 'no configs/yolov8_n_tbank_real_cpu_no_such_recipe.py' in run.stdout

@@ -13,27 +13,35 @@
 #     checkpoint (`yolov8_n_tbank_real_cpu_stage2.py`: lower rate, squash and colour augmentation);
 #  4. calibrate the threshold on `calib`, evaluate the last checkpoint on `test` (FP/FN
 #     galleries) and on the original photos of the test and val splits, one pass and tiled,
-#     into benchmarks/real_model_*.md; export ONNX (640 px, with parity) for `make serve`.
+#     into benchmarks/real_model_*.md; export ONNX (the input size, with parity) for `make serve`.
 # Re-running reuses the prepared data; delete data/real_1280 data/real_train to redo it.
+# RECIPE=NAME trains another recipe the same way (configs/yolov8_n_tbank_real_cpu_NAME.py and
+# ..._NAME_stage2.py, e.g. RECIPE=hires: 960 px, served with 640 px tiles) into
+# work_dirs/real_cpu_NAME{,_stage2} and benchmarks/real_model_NAME_*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 real=${REAL_ROOT:-../shared/data/real}
-stage1=${REAL_WORK_DIR:-work_dirs/real_cpu}
+suffix=${RECIPE:+_$RECIPE}
+stage1=${REAL_WORK_DIR:-work_dirs/real_cpu$suffix}
 work=${stage1}_stage2  # the final model's work dir
-config=configs/yolov8_n_tbank_real_cpu_stage2.py
+config1=configs/yolov8_n_tbank_real_cpu$suffix.py
+config=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
 data=data/real_1280  # the config's val_data_root
 train=data/real_train  # the config's data_root
+for need in "$config1" "$config"; do
+  [ -e "$need" ] || { echo "no $need: check RECIPE"; exit 1; }
+done
 
 if [ ! -d "$real" ]; then
   echo "skipped: no real photos at $real (set REAL_ROOT)"; exit 0
 fi
 [ -f work_dirs/demo/epoch_8.pth ] || PYTHON="$py" bash tools/demo.sh  # the starting model
-source tools/real_stages.sh  # final_checkpoint, train_stage, training_set, real_split
+source tools/real_stages.sh  # config_value, final_checkpoint, tile_size, train_stage,
+# training_set, real_split
 real_split "$real" "$data"
 
 training_set "$data/train.json" "$data/images" "$train"
-config1=configs/yolov8_n_tbank_real_cpu.py
 checkpoint1=$(final_checkpoint "$config1" "$stage1")
 checkpoint=$(final_checkpoint "$config" "$work")  # the last epoch: no selection on val
 train_stage "$config1" "$stage1" "$checkpoint1"
@@ -45,13 +53,15 @@ thr=$("$py" -c "import json; print(json.load(open('$work/calib/score_threshold.j
 "$py" tools/test.py "$config" "$checkpoint" --work-dir "$work/test" --out-dir "$work/eval_test" \
   --cfg-options test_dataloader.dataset.ann_file=test.json \
   "test_evaluator.ann_file=$data/test.json" "test_evaluator.score_thr=$thr"
+tile=$(tile_size "$config") input=$(config_value "$config" "max(cfg.img_scale)")
 for split in test val; do
+  out=benchmarks/real_model${suffix}_$split
   "$py" tools/benchmark_real.py "$config" "$checkpoint" --real-root "$real" --score-thr "$thr" \
-    --split "$data/$split.json" --out "benchmarks/real_model_${split}_single"
+    --split "$data/$split.json" --out "${out}_single"
   "$py" tools/benchmark_real.py "$config" "$checkpoint" --real-root "$real" --score-thr "$thr" \
-    --split "$data/$split.json" --out "benchmarks/real_model_${split}_tiled" \
-    --tile-size 640 --tile-max-side 1920
+    --split "$data/$split.json" --out "${out}_tiled" \
+    --tile-size "$tile" --tile-max-side $((3 * tile))
 done
 "$py" tools/deploy.py "$config" "$checkpoint" --work-dir "$work/deploy" --score-thr "$thr" \
-  --deploy-cfg deploy_configs/detection_onnxruntime_static-640x640.py \
+  --deploy-cfg "deploy_configs/detection_onnxruntime_static-${input}x$input.py" \
   --images "$data/images" --num-images 16
