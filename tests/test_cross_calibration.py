@@ -85,7 +85,8 @@ def test_cli_reads_test_py_dumps_and_names_a_part_without_predictions(tmp_path, 
 
 def test_cli_ignore_regions_drop_the_false_alarms_on_them(tmp_path, capsys):
     """A reviewed region (given at twice the stored size) on each part's false alarm: both
-    stop counting, the hits stay; a region whose photo is in no part is an error naming it."""
+    stop counting, the hits stay; a region whose photo is in no part is an error naming it,
+    unless the parts are said to be some of the folds (then it is skipped)."""
     _write_part(tmp_path / 'a.json', PART_A, 1)
     _write_part(tmp_path / 'b.json', PART_B, 20)
     _dump(tmp_path / 'a.pkl', PART_A, 1)
@@ -102,6 +103,12 @@ def test_cli_ignore_regions_drop_the_false_alarms_on_them(tmp_path, capsys):
     regions.write_text(json.dumps(dict(regions=[dict(region, image={'file_name': '99.jpg'})])))
     assert main([*args, '--ignore-regions', str(regions)]) == 1
     assert "region #0 ({'file_name': '99.jpg'}) matches no image" in capsys.readouterr().err
+    regions.write_text(json.dumps(dict(regions=[dict(region, image={'file_name': '99.jpg'}),
+                                                dict(region, image={'file_name': '3.jpg'})])))
+    out = str(tmp_path / 'some.json')  # some of the folds: the other photo's region skipped
+    assert main([*args, '--ignore-regions', str(regions), '--regions-of-some-parts',
+                 '--out', out]) == 0
+    assert [json.loads(open(out).read())[k] for k in ('tp', 'fp', 'fn')] == [3, 1, 1]
     regions.write_text(json.dumps(dict(regions=[dict(region, image={'id': 3}, bbox=[1, 2, 3])])))
     assert main([*args, '--ignore-regions', str(regions)]) == 1
     assert 'region #0 has no valid "bbox"' in capsys.readouterr().err

@@ -33,6 +33,9 @@ def parse_args(argv=None):
     parser.add_argument('--ignore-regions',
                         help='regions file (mmdet_ext.data_tools.ignore_regions): unmatched '
                         'predictions on them count for nothing; each must be in some part')
+    parser.add_argument('--regions-of-some-parts', action='store_true',
+                        help='the parts are some of the folds the regions file covers: skip '
+                        'the regions of photos in no part instead of failing')
     parser.add_argument('--out', help='write the report (JSON) here')
     args = parser.parse_args(argv)
     if len(args.parts) < 2:
@@ -73,7 +76,8 @@ def main(argv=None) -> int:
         predictions = [p for path in args.pred for p in load_predictions(path)]
         gts = [load_json(path) for path in args.parts]
         if args.ignore_regions:
-            apply_ignore_regions(gts, args.ignore_regions)
+            apply_ignore_regions(gts, args.ignore_regions,
+                                 require_all=not args.regions_of_some_parts)
         parts = [part_results(path, predictions, gt) for path, gt in zip(args.parts, gts)]
     except BAD_INPUT_ERRORS as e:
         print(bad_input_message(e), file=sys.stderr)
