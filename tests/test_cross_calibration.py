@@ -81,6 +81,9 @@ def test_cli_reads_test_py_dumps_and_names_a_part_without_predictions(tmp_path, 
     assert 'pooled: TP 3 FP 2 FN 1' in capsys.readouterr().out
     assert main([*parts, '--pred', str(tmp_path / 'a.pkl')]) == 1
     assert 'b.json: no prediction is for any of its 3 images' in capsys.readouterr().err
+    # The same file twice would double every box (each copy a false alarm): refused.
+    assert main([*parts, '--pred', str(tmp_path / 'a.pkl'), str(tmp_path / 'a.pkl')]) == 1
+    assert 'a.pkl: has predictions for image 1, as' in capsys.readouterr().err
 
 
 def test_cli_ignore_regions_drop_the_false_alarms_on_them(tmp_path, capsys):

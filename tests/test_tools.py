@@ -185,6 +185,18 @@ def test_real_split_merges_once_and_splits_by_photo(tiny_dataset, tmp_path):
     before = (out / 'test.json').stat().st_mtime_ns
     subprocess.run(command, cwd=REPO, check=True, capture_output=True)
     assert (out / 'test.json').stat().st_mtime_ns == before
+    # full_size_parts: the same photos and halves at their own size, for the service's path.
+    full = tmp_path / 'real_full'
+    subprocess.run(['bash', '-c', f'py={sys.executable}; source tools/real_stages.sh; '
+                    f'full_size_parts {root} {out} {full} calib test'], cwd=REPO, check=True,
+                   capture_output=True)
+    own_size = {im['file_name']: (im['width'], im['height']) for im in json.loads(
+        (tiny_dataset / 'annotations.json').read_text())['images']}
+    for name in ('calib', 'test'):
+        part = json.loads((full / f'{name}.json').read_text())
+        assert {im['id'] for im in part['images']} == ids(f'{name}.json')
+        assert all((im['width'], im['height']) == own_size[im['original_file_name']]
+                   for im in part['images'])
 
 
 @pytest.mark.parametrize('script', ['tools/kfold_real.sh', 'tools/train_real.sh'])

@@ -59,6 +59,23 @@ def part_results(gt_path: str, predictions: list, gt: dict = None) -> list:
     return results_from_coco(gt, own)
 
 
+def load_prediction_files(paths: list) -> list:
+    """The predictions of every file, which must be for disjoint images: a file given twice,
+    or two models' predictions for one photo, would count each duplicate box as a false
+    alarm."""
+    predictions, owner = [], {}
+    for i, path in enumerate(paths):
+        own = load_predictions(path)
+        for image_id in {p.get('image_id') for p in own}:
+            first = owner.setdefault(image_id, i)
+            if first != i:
+                raise ValueError(f'{path}: has predictions for image {image_id}, as '
+                                 f'{paths[first]} (argument {first + 1}) does (the files must '
+                                 'be for disjoint images)')
+        predictions += own
+    return predictions
+
+
 def format_cross_report(r: dict, names: list) -> str:
     """A line per part (its counts at the other parts' best threshold), then the pool."""
     ci = r['f1_ci95']
@@ -73,7 +90,7 @@ def format_cross_report(r: dict, names: list) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        predictions = [p for path in args.pred for p in load_predictions(path)]
+        predictions = load_prediction_files(args.pred)
         gts = [load_json(path) for path in args.parts]
         if args.ignore_regions:
             apply_ignore_regions(gts, args.ignore_regions,

@@ -32,8 +32,8 @@ root=work_dirs/real_kfold$suffix
 config1=configs/yolov8_n_tbank_real_cpu$suffix.py
 config2=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
 results=benchmarks/real_model_kfold$suffix
-source tools/real_stages.sh  # final_checkpoint, tile_size, train_stage, training_set, merge_real,
-# real_split
+source tools/real_stages.sh  # final_checkpoint, full_size_parts, service_tiling, tile_size,
+# train_stage, training_set, real_split
 
 for need in "$config1" "$config2"; do
   [ -e "$need" ] || { echo "no $need: check RECIPE"; exit 1; }
@@ -54,18 +54,8 @@ ids = [sorted(im['id'] for im in json.load(open(p))['images']) for p in sys.argv
 sys.exit(ids[0] != ids[1])" "$data/fold0_val.json" "$data/val.json" \
   || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
 
-if [ ! -f "$full/fold$((folds - 1))_val.json" ]; then  # same image ids, folds and labels
-  merge_real "$real" "$full"
-  "$py" -c "import sys
-from mmdet_ext.data_tools.coco_io import load_coco, save_coco, subset_coco
-data, full, folds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-coco = load_coco(f'{full}/annotations.json')
-for k in range(folds):
-    ids = {im['id'] for im in load_coco(f'{data}/fold{k}_val.json')['images']}
-    part = subset_coco(coco, lambda im: im['id'] in ids)
-    assert len(part['images']) == len(ids), f'fold {k}: {full} lacks photos of {data}'
-    save_coco(part, f'{full}/fold{k}_val.json')" "$data" "$full" "$folds"
-fi
+# the same image ids, folds and labels at the photos' own size
+full_size_parts "$real" "$data" "$full" $(seq -f "fold%g_val" 0 $((folds - 1)))
 
 # The folds' held-out predictions are committed (tools/save_predictions.py: COCO results from
 # score 0.01): a fold predicted once is done, even on a machine that lost its checkpoints, so
@@ -90,15 +80,13 @@ fold_saved() {
   done
 }
 # predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled: tiles of side S,
-# tile_size CONFIG), and the service's path on the photos at their own size (preds_service;
-# settings.py's defaults for `--tile-size S`: tiled above 2S after shrinking to 4S).
+# tile_size CONFIG), and the service's path on the photos at their own size (preds_service).
 predict_all() {
   local size
   size=$(tile_size "$1")
   predict "$@" preds "$data"
   predict "$@" preds_tiled "$data" --tile-size "$size"
-  predict "$@" preds_service "$full" --tile-size "$size" --tile-min-side $((2 * size)) \
-    --tile-max-side $((4 * size))
+  predict "$@" preds_service "$full" $(service_tiling "$size")
 }
 first=0
 if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's

@@ -58,3 +58,27 @@ real_split() {
   mv "$2/halves/train.json" "$2/calib.json" && mv "$2/halves/val.json" "$2/test.json"
   rmdir "$2/halves"
 }
+# full_size_parts REAL_ROOT DATA_DIR FULL_DIR NAME...: the photos of DATA_DIR/NAME.json at their
+# own size, as the service gets them: the real folders merged once more without downscaling into
+# FULL_DIR (the same image ids; labels in original pixels), and FULL_DIR/NAME.json the same
+# images as DATA_DIR/NAME.json; skipped where done.
+full_size_parts() {
+  [ -f "$3/annotations.json" ] || merge_real "$1" "$3"
+  "$py" -c "import os.path as osp, sys
+from mmdet_ext.data_tools.coco_io import load_coco, save_coco, subset_coco
+data, full, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+coco = None
+for name in names:
+    if osp.exists(f'{full}/{name}.json'):
+        continue
+    coco = coco or load_coco(f'{full}/annotations.json')
+    ids = {im['id'] for im in load_coco(f'{data}/{name}.json')['images']}
+    part = subset_coco(coco, lambda im: im['id'] in ids)
+    assert len(part['images']) == len(ids), f'{name}: {full} lacks photos of {data}'
+    save_coco(part, f'{full}/{name}.json')" "${@:2}"
+}
+# service_tiling TILE: tools/test.py's options for the service's path with tiles of side TILE
+# (projects/tbank_logo/service defaults: tiled above 2 TILE after shrinking to 4 TILE).
+service_tiling() {
+  echo --tile-size "$1" --tile-min-side $((2 * $1)) --tile-max-side $((4 * $1))
+}
