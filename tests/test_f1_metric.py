@@ -221,6 +221,12 @@ def test_plots_and_galleries_are_written(tmp_path):
     for folder in ('overlays', 'fp', 'fn'):
         files = list((tmp_path / 'out' / folder).iterdir())
         assert len(files) == 1 and cv2.imread(str(files[0])) is not None
+    # A rerun into the same folder after the model improved: no stale crop of the old errors.
+    results[0]['pred_boxes'][1] = [40., 30., 60., 50.]
+    assert save_galleries(results, str(tmp_path / 'out'), score_thr=0.5) == dict(
+        overlays=1, fp=0, fn=0)
+    assert not list((tmp_path / 'out' / 'fp').iterdir())
+    assert not list((tmp_path / 'out' / 'fn').iterdir())
 
 
 def test_combines_with_mmdet_coco_metric_and_agrees_on_map(tmp_path):

@@ -4,6 +4,7 @@
 * ``overlays/``: every image with ground truth in green and predictions in red with scores;
 * ``fp/`` and ``fn/``: crops (with context) of false positives and missed boxes, for review.
 """
+import glob
 import os
 import os.path as osp
 from typing import Dict, List
@@ -66,11 +67,16 @@ def save_galleries(results: List[Dict], out_dir: str, score_thr: float, iou_thr:
         iou_thr: IoU of a match, as in the metric.
         max_overlays: cap on the number of overlay images.
         max_crops: cap on the number of crops per folder (a bad model makes thousands).
-    Returns the number of files written per folder.
+    Returns the number of files written per folder. The crops and overlays of an earlier run
+    into the same ``out_dir`` are removed first: left there, they would show errors the model
+    being reviewed does not make.
     """
     counts = dict(overlays=0, fp=0, fn=0)
     for name in counts:
-        os.makedirs(osp.join(out_dir, name), exist_ok=True)
+        folder = osp.join(out_dir, name)
+        os.makedirs(folder, exist_ok=True)
+        for old in glob.glob(osp.join(folder, '*.jpg')):  # only what this function writes
+            os.remove(old)
     for res in results:
         img = cv2.imread(res.get('img_path') or '')
         if img is None:
