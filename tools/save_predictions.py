@@ -30,25 +30,27 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def compact(predictions, min_score: float) -> list:
-    """The predictions scored at least ``min_score``, boxes rounded to 0.01 px."""
-    return [dict(image_id=p['image_id'], category_id=p.get('category_id', 1), score=p['score'],
-                 bbox=[round(float(v), 2) for v in p['bbox']])
-            for p in predictions if p['score'] >= min_score]
+def write_results(predictions: list, out: str) -> None:
+    """Write COCO results to ``out`` with boxes rounded to 0.01 px, all at once: never a
+    half-written file where a finished one is expected."""
+    kept = [dict(image_id=p['image_id'], category_id=p.get('category_id', 1), score=p['score'],
+                 bbox=[round(float(v), 2) for v in p['bbox']]) for p in predictions]
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    tmp = out + '.part'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(kept, f, separators=(',', ':'))
+    os.replace(tmp, out)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        kept = compact([p for path in args.pred for p in load_predictions(path)], args.min_score)
+        kept = [p for path in args.pred for p in load_predictions(path)
+                if p['score'] >= args.min_score]
+        write_results(kept, args.out)
     except BAD_INPUT_ERRORS as e:
         print(bad_input_message(e), file=sys.stderr)
         return 1
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.part'  # never leave a half-written file where a finished one is expected
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(kept, f, separators=(',', ':'))
-    os.replace(tmp, args.out)
     print(f'{len(kept)} boxes scored >= {args.min_score} -> {args.out}')
     return 0
 
