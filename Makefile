@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo real real-kfold clean-demo serve
+.PHONY: install test demo real real-kfold real-ensemble clean-demo serve
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ real: install
 # the variant configs/yolov8_n_tbank_real_cpu_NAME{,_stage2}.py.
 real-kfold: install
 	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/kfold_real.sh $(FOLDS)
+
+# The k-fold estimate of an ensemble of recipes (`make real-ensemble RECIPES="hires geom"`), from
+# the predictions that `make real-kfold RECIPE=NAME` saved for each (tools/ensemble_kfold.py).
+real-ensemble: install
+	$(PY) tools/ensemble_kfold.py $(RECIPES)
 
 clean-demo:
 	rm -rf data/synthetic_demo work_dirs/demo

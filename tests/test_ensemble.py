@@ -74,3 +74,46 @@ def test_ensemble_tool_names_bad_input(tmp_path, capsys):
     assert ensemble([str(tmp_path / 'a.json'), '--out', str(out)]) == 1
     assert 'at least two models' in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_ensemble_kfold_scores_the_fused_folds_once_all_are_saved(tmp_path, capsys):
+    """tools/ensemble_kfold.py: with a fold of one recipe missing it names that file and scores
+    nothing; once saved, it fuses every fold and scores them cross-calibrated. An ensemble of a
+    recipe with an identical copy of itself scores as that recipe alone."""
+    from tests.test_f1_metric import random_case
+    from tools.cross_calibrate import main as cross_calibrate
+    from tools.ensemble_kfold import main as ensemble_kfold
+    parts, preds = tmp_path / 'parts', tmp_path / 'preds'
+    saved = {name: preds / f'real_model_kfold_{name}_predictions' for name in ('a', 'b')}
+    for folder in (parts, *saved.values()):
+        folder.mkdir(parents=True)
+    for fold in range(5):
+        gt, pred = random_case(fold, num_images=8)
+        for entry in gt['images']:
+            entry['id'] += 100 * fold
+        for entry in gt['annotations'] + pred:
+            entry['image_id'] += 100 * fold
+        (parts / f'fold{fold}_val.json').write_text(json.dumps(gt))
+        for name in ('a', 'b')[:1 if fold == 4 else 2]:
+            (saved[name] / f'fold{fold}_preds_service.json').write_text(json.dumps(pred))
+    (tmp_path / 'regions.json').write_text('{"regions": []}')
+    argv = ['a', 'b', '--predictions', str(preds), '--parts-dir', str(parts),
+            '--regions', str(tmp_path / 'regions.json'), '--draws', '0']
+    result = preds / 'real_model_kfold_a+b_service.json'
+
+    assert ensemble_kfold(argv) == 0
+    assert f'fold 4: no {saved["b"]}/fold4_preds_service.json' in capsys.readouterr().out
+    assert not result.exists()
+    (saved['b'] / 'fold4_preds_service.json').write_bytes(
+        (saved['a'] / 'fold4_preds_service.json').read_bytes())
+    assert ensemble_kfold(argv) == 0
+    alone = tmp_path / 'alone.json'
+    assert cross_calibrate(['--parts', *[str(parts / f'fold{k}_val.json') for k in range(5)],
+                            '--pred', *[str(saved['a'] / f'fold{k}_preds_service.json')
+                                        for k in range(5)], '--draws', '0',
+                            '--out', str(alone)]) == 0
+    fused, single = (json.loads(p.read_text()) for p in (result, alone))
+    assert single['tp'] > 0
+    for key in ('tp', 'fp', 'fn', 'f1'):
+        assert fused[key] == pytest.approx(single[key]), key
+    assert (preds / 'real_model_kfold_a+b_service_reviewed.json').exists()
