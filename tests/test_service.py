@@ -227,6 +227,30 @@ def test_tiles_smaller_than_the_network_input_set_the_tiling_defaults():
         ServiceSettings(tile_size=0)
 
 
+def test_an_ensemble_runs_each_member_on_its_own_tiles_and_answers_the_fused_score():
+    """Two members, one with its own smaller tile size: each sees its own tiles of a large
+    photo, and the answer is the logo once, scored the mean of the two members' scores."""
+    from mmdet_ext.inference import Ensemble
+    first, second = T.BlobDetector(score=0.9), T.BlobDetector(score=0.5)
+    second.tile_size = 48
+    ensemble = Ensemble([first, second], score_thr=0.6)
+    img = T.encode(T.blob_image(size=(600, 400), box=(500, 300, 512, 312)), 'PNG')
+    with serve(ensemble, tile_max_side=600) as s:
+        body = s.detect(img).json()
+    assert body['inference_path'] == 'tiled'
+    assert [(d['bbox'], d['score']) for d in body['detections']] == [
+        ({'x_min': 500, 'y_min': 300, 'x_max': 512, 'y_max': 312}, pytest.approx(0.7))]
+    assert (64, 64) in first.images_seen and (48, 48) not in first.images_seen
+    assert (48, 48) in second.images_seen and (64, 64) not in second.images_seen
+    assert ensemble.backend == 'fake+fake'
+    one_pass = ensemble.predict(np.array(T.blob_image(box=(20, 10, 50, 30)))[..., ::-1])
+    assert one_pass.boxes.tolist() == [[20, 10, 50, 30]] and one_pass.scores == pytest.approx(0.7)
+    with serve(Ensemble([first, T.BlobDetector(score=0.2)], score_thr=0.6)) as s:
+        assert s.detect(img).json()['detections'] == []  # (0.9 + 0.2) / 2 < 0.6
+    with pytest.raises(ValueError, match='two or more members'):
+        Ensemble([first], score_thr=0.5)
+
+
 def test_untiled_images_are_downscaled_to_the_max_side_and_boxes_scaled_back():
     det = T.BlobDetector()
     with serve(det, tile_min_side=0, resize_max_side=100) as s:
@@ -399,6 +423,22 @@ def test_serve_cli_maps_its_options_and_refuses_a_missing_model(capsys):
         3, 2, 1024 ** 2, 'x', 0)
     assert main(['--model', 'missing.onnx']) == 1
     assert 'not found' in capsys.readouterr().err
+
+
+def test_serve_cli_ensemble_needs_a_fused_threshold_and_one_config_per_model(tmp_path, capsys):
+    from tools.serve import main
+    a, b = tmp_path / 'a.onnx', tmp_path / 'b.pth'
+    a.write_bytes(b'x')
+    b.write_bytes(b'x')
+    assert main(['--model', str(a), '--model', str(a)]) == 1
+    assert 'needs --score-thr' in capsys.readouterr().err
+    assert main(['--model', str(a), '--model', str(b), '--score-thr', '0.4']) == 1
+    assert f'{b} needs its --config' in capsys.readouterr().err
+    assert main(['--model', str(a), '--model', str(b), '--config', 'c.py',
+                 '--score-thr', '0.4']) == 1
+    assert '1 --config for 2 --model' in capsys.readouterr().err
+    assert main(['--model', str(a), '--model', 'fake', '--score-thr', '0.4']) == 1
+    assert 'not found: fake' in capsys.readouterr().err
 
 
 def test_load_and_fuzz_drivers_report_on_a_live_service(live):

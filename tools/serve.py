@@ -1,8 +1,10 @@
 """Serve the logo detector over HTTP: ``python tools/serve.py --model MODEL [--port 8000]``.
 
 MODEL is a ``.pth`` checkpoint (with ``--config``), an ``.onnx`` file or a TensorRT
-``.engine`` (see ``mmdet_ext.inference.Detector``); ``--model fake`` serves a model-free
-stand-in that boxes the darkest rectangle, for checking the plumbing. The model loads in the
+``.engine`` (see ``mmdet_ext.inference.Detector``); ``--model`` given more than once serves
+an ensemble of those models (``mmdet_ext.inference.Ensemble``: each runs on its own path, their
+boxes fused; it needs ``--score-thr``, calibrated on fused scores). ``--model fake`` serves a
+model-free stand-in that boxes the darkest rectangle, for checking the plumbing. The model loads in the
 background: ``GET /health`` answers 503 until it is ready. API docs at ``/docs``.
 """
 import argparse
@@ -15,8 +17,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('--model', required=True, help='checkpoint, .onnx, .engine, or "fake"')
-    p.add_argument('--config', help='model config (needed for a .pth checkpoint)')
+    p.add_argument('--model', required=True, action='append',
+                   help='checkpoint, .onnx, .engine, or "fake"; repeated: an ensemble')
+    p.add_argument('--config', action='append',
+                   help='model config (needed for a .pth checkpoint); with several --model, '
+                        'none or one per model, in their order')
     p.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
     p.add_argument('--host', default='127.0.0.1', help='0.0.0.0 to listen on every interface')
     p.add_argument('--port', type=int, default=8000)
@@ -86,24 +91,43 @@ def build_settings(args, verifier=None):
 
 def detector_factory(args):
     """A callable that loads the detector (run in the background after start-up)."""
-    if args.model == 'fake':
+    if args.model == ['fake']:
         from projects.tbank_logo.service.testing import BlobDetector
         return lambda: BlobDetector(score_thr=0.5 if args.score_thr is None else args.score_thr)
 
     def load():
-        from mmdet_ext.inference import Detector
-        return Detector(args.model, config=args.config, device=args.device,
-                        score_thr=args.score_thr)
+        from mmdet_ext.inference import Detector, Ensemble
+        configs = args.config or [None] * len(args.model)
+        members = [Detector(model, config=config, device=args.device, score_thr=args.score_thr)
+                   for model, config in zip(args.model, configs)]
+        return members[0] if len(members) == 1 else Ensemble(members, args.score_thr)
     return load
+
+
+def check_models(args):
+    """What is wrong with the --model / --config / --score-thr combination (None: nothing)."""
+    if args.config and len(args.config) != len(args.model):
+        return (f'{len(args.config)} --config for {len(args.model)} --model: give none or '
+                'one per model')
+    configs = args.config or [None] * len(args.model)
+    for model, config in zip(args.model, configs):
+        if model == 'fake' and len(args.model) == 1:
+            continue
+        if not osp.isfile(model):
+            return f'model file not found: {model}'
+        if model.endswith('.pth') and not config:
+            return f'the .pth checkpoint {model} needs its --config'
+    if len(args.model) > 1 and args.score_thr is None:
+        return (f'an ensemble of {len(args.model)} models needs --score-thr (calibrated on '
+                "fused scores: a member's own threshold does not carry over)")
+    return None
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.model != 'fake' and not osp.isfile(args.model):
-        print(f'error: model file not found: {args.model}', file=sys.stderr)
-        return 1
-    if args.model.endswith('.pth') and not args.config:
-        print('error: a .pth checkpoint needs --config', file=sys.stderr)
+    problem = check_models(args)
+    if problem:
+        print(f'error: {problem}', file=sys.stderr)
         return 1
     if args.verifier and not osp.isfile(args.verifier):
         print(f'error: verifier file not found: {args.verifier}', file=sys.stderr)

@@ -52,3 +52,47 @@ def fuse_models(per_model: Sequence[Detections], iou_thr: float = 0.55) -> Detec
 def _mean_best_score(scores: np.ndarray, models: np.ndarray, num_models: int) -> float:
     """Each model's best score among a cluster's members, summed, over all models."""
     return sum(scores[models == m].max() for m in np.unique(models)) / num_models
+
+
+#: Each member's boxes are kept from this score for fusing (as the saved k-fold predictions
+#: are): a box one model scores low still adds to an object another model finds.
+MEMBER_SCORE_FLOOR = 0.01
+
+
+class Ensemble:
+    """Several detectors of the same class run on each image, their detections fused
+    (:func:`fuse_models`).
+
+    The service runs each member on its own inference path (its own tile size) before fusing;
+    :meth:`predict_raw` is the one-pass equivalent for the Python API.
+
+    Args:
+        members: detectors (:class:`~mmdet_ext.inference.Detector` or the same interface).
+        score_thr: the threshold of :meth:`predict`, calibrated on *fused* scores: a member's
+            own threshold does not carry over (an object one of two members sees keeps half
+            its score).
+        iou_thr: boxes of different members overlapping this much are one object.
+    """
+
+    def __init__(self, members, score_thr: float, iou_thr: float = 0.55):
+        if len(members) < 2:
+            raise ValueError(f'an Ensemble needs two or more members, got {len(members)}')
+        self.members, self.score_thr, self.iou_thr = list(members), float(score_thr), iou_thr
+        self.backend = '+'.join(str(getattr(m, 'backend', '?')) for m in self.members)
+
+    @property
+    def input_size(self):
+        """The first member's network input ``(w, h)``."""
+        return self.members[0].input_size
+
+    def fuse(self, per_member: Sequence[Detections]) -> Detections:
+        """The members' detections of one image (in its pixels), fused."""
+        return fuse_models([d.above(MEMBER_SCORE_FLOOR) for d in per_member], self.iou_thr)
+
+    def predict_raw(self, image: np.ndarray) -> Detections:
+        """Each member's one-pass detections of a BGR image, fused (unthresholded)."""
+        return self.fuse([m.predict_raw(image) for m in self.members])
+
+    def predict(self, image: np.ndarray) -> Detections:
+        """Fused detections scored at least :attr:`score_thr`."""
+        return self.predict_raw(image).above(self.score_thr)

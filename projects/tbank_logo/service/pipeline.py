@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from mmdet_ext.inference.detections import Detections
+from mmdet_ext.inference.ensemble import MEMBER_SCORE_FLOOR, Ensemble
 
 from .runner import Deadline
 from .settings import ServiceSettings
@@ -61,7 +62,12 @@ def score_floor(score_thr: float, settings: ServiceSettings, verifier) -> float:
 
 def predict_candidates(detector, image: np.ndarray, settings: ServiceSettings, floor: float,
                        deadline: Optional[Deadline] = None):
-    """``(candidates scored >= floor in image pixels, path)``."""
+    """``(candidates scored >= floor in image pixels, path)``; an :class:`Ensemble` runs each
+    member on its own path (its own tile size) and fuses their candidates."""
+    if isinstance(detector, Ensemble):
+        outcomes = [predict_candidates(m, image, settings, min(floor, MEMBER_SCORE_FLOOR),
+                                       deadline) for m in detector.members]
+        return detector.fuse([dets for dets, _ in outcomes]).above(floor), outcomes[0][1]
     raw_batch = _raw_batch(detector)
 
     def batch(images):
