@@ -4,8 +4,8 @@ MODEL is a ``.pth`` checkpoint (with ``--config``), an ``.onnx`` file or a Tenso
 ``.engine`` (see ``mmdet_ext.inference.Detector``); ``--model`` given more than once serves
 an ensemble of those models (``mmdet_ext.inference.Ensemble``: each runs on its own path, their
 boxes fused; it needs ``--score-thr``, calibrated on fused scores). ``--model fake`` serves a
-model-free stand-in that boxes the darkest rectangle, for checking the plumbing. The model loads in the
-background: ``GET /health`` answers 503 until it is ready. API docs at ``/docs``.
+model-free stand-in that boxes the darkest rectangle, for checking the plumbing. The model
+loads in the background: ``GET /health`` answers 503 until it is ready. API docs at ``/docs``.
 """
 import argparse
 import os.path as osp
