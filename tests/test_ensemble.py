@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mmdet_ext.inference import Detections
-from mmdet_ext.inference.ensemble import fuse_models
+from mmdet_ext.inference.ensemble import MEMBER_SCORE_FLOOR, fuse_models
 
 
 def dets(boxes, scores):
@@ -35,6 +35,8 @@ def test_fuse_models_of_one_model_is_that_model():
     assert fused.boxes.tolist() == a.boxes.tolist()
     assert fused.scores.tolist() == pytest.approx(a.scores.tolist())
     assert len(fuse_models([dets([], []), dets([], [])])) == 0
+    # under MEMBER_SCORE_FLOOR a box is not fused (the service and the saved folds alike)
+    assert len(fuse_models([dets([[0, 0, 5, 5]], [MEMBER_SCORE_FLOOR / 2])])) == 0
     with pytest.raises(ValueError, match='at least one model'):
         fuse_models([])
 
@@ -89,6 +91,7 @@ def test_ensemble_kfold_scores_the_fused_folds_once_all_are_saved(tmp_path, caps
         folder.mkdir(parents=True)
     for fold in range(5):
         gt, pred = random_case(fold, num_images=8)
+        pred = [p for p in pred if p['score'] >= 0.01]  # kept as tools/save_predictions.py keeps
         for entry in gt['images']:
             entry['id'] += 100 * fold
         for entry in gt['annotations'] + pred:

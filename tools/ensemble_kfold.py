@@ -18,6 +18,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 from mmdet_ext.evaluation.report import (BAD_INPUT_ERRORS, bad_input_message,  # noqa: E402
                                          load_predictions)
+from mmdet_ext.inference.ensemble import FUSION_IOU_THR  # noqa: E402
 from tools.cross_calibrate import main as cross_calibrate  # noqa: E402
 from tools.ensemble_predictions import ensemble  # noqa: E402
 from tools.save_predictions import write_results  # noqa: E402
@@ -34,7 +35,7 @@ def parse_args(argv=None):
     parser.add_argument('--regions', default='projects/tbank_logo/real_photos_ignore_regions.json',
                         help='the reviewed ignore regions')
     parser.add_argument('--folds', type=int, default=5)
-    parser.add_argument('--iou-thr', type=float, default=0.55,
+    parser.add_argument('--iou-thr', type=float, default=FUSION_IOU_THR,
                         help="boxes of different models overlapping this much are one object")
     parser.add_argument('--draws', type=int, default=2000, help='bootstrap draws')
     return parser.parse_args(argv)

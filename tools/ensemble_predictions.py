@@ -21,7 +21,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 from mmdet_ext.evaluation.report import (BAD_INPUT_ERRORS, bad_input_message,  # noqa: E402
                                          load_predictions)
 from mmdet_ext.inference.detections import Detections  # noqa: E402
-from mmdet_ext.inference.ensemble import fuse_models  # noqa: E402
+from mmdet_ext.inference.ensemble import FUSION_IOU_THR, fuse_models  # noqa: E402
 from tools.save_predictions import write_results  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def parse_args(argv=None):
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('pred', nargs='+', help="each model's predictions of the same images")
     parser.add_argument('--out', required=True, help='the COCO results .json to write')
-    parser.add_argument('--iou-thr', type=float, default=0.55,
+    parser.add_argument('--iou-thr', type=float, default=FUSION_IOU_THR,
                         help="boxes of different models overlapping this much are one object")
     return parser.parse_args(argv)
 

@@ -52,28 +52,41 @@ def _nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
     return boxes[keep], scores[keep]
 
 
-def _wbf(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
-    """Weighted box fusion; boxes and scores must be sorted by score, high first.
+def cluster_boxes(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
+    """Greedy box clustering, the step weighted box fusion and model ensembles share; boxes
+    and scores must be sorted by score, high first.
 
     Each box joins the cluster whose fused box it overlaps most (IoU >= ``iou_thr``), else it
-    starts one. A cluster's box is the score-weighted mean of its members; its score is the
-    highest member score: an object seen by one tile only must not lose confidence for that,
-    or a threshold calibrated on single-pass scores would no longer fit.
+    starts one. A cluster's box is the score-weighted mean of its members.
+
+    Returns:
+        ``(fused boxes (K, 4) float64, members)``: ``members[k]`` the indices in cluster k.
     """
     fused, members = [], []
-    for box, score in zip(boxes, scores):
+    for i, box in enumerate(boxes):
         if fused:
             ious = box_iou(box, np.array(fused))[0]
             best = int(np.argmax(ious))
             if ious[best] >= iou_thr:
-                members[best].append((box, score))
-                b, s = map(np.array, zip(*members[best]))
-                fused[best] = (b * s[:, None]).sum(0) / max(s.sum(), 1e-9)
+                members[best].append(i)
+                weights = scores[members[best]]
+                fused[best] = (boxes[members[best]] * weights[:, None]).sum(0) / max(
+                    weights.sum(), 1e-9)
                 continue
-        fused.append(box.astype(np.float64))
-        members.append([(box, score)])
-    out_scores = np.array([max(s for _, s in m) for m in members], np.float32)
-    return np.array(fused, np.float32).reshape(-1, 4), out_scores
+        fused.append(np.asarray(box, np.float64))
+        members.append([i])
+    return np.array(fused, np.float64).reshape(-1, 4), members
+
+
+def _wbf(boxes: np.ndarray, scores: np.ndarray, iou_thr: float):
+    """Weighted box fusion (:func:`cluster_boxes`); boxes and scores must be sorted by score,
+    high first. A cluster's score is the highest member score: an object seen by one tile only
+    must not lose confidence for that, or a threshold calibrated on single-pass scores would no
+    longer fit.
+    """
+    fused, members = cluster_boxes(boxes.astype(np.float64), scores, iou_thr)
+    out_scores = np.array([scores[m].max() for m in members], np.float32)
+    return fused.astype(np.float32), out_scores
 
 
 def merge_detections(boxes: np.ndarray, scores: np.ndarray, method: str = 'nms',
