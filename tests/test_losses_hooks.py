@@ -2,7 +2,9 @@
 early stopping)."""
 import hashlib
 import json
+import os
 import os.path as osp
+import platform
 import re
 import shutil
 from unittest import mock
@@ -438,6 +440,8 @@ def test_reproducibility_record_in_env_json_and_checkpoint(tmp_path):
     assert env['packages']['torch'] in (torch.__version__, torch.__version__.split('+')[0])
     assert env['packages']['mmyolo'] and env['packages']['mmdet'] and env['packages']['mmcv']
     assert set(env['cuda']) >= {'cuda', 'cudnn'}
+    model, cores = env['machine'].rsplit(', ', 1)  # e.g. 'AMD EPYC', '2 cores (x86_64)'
+    assert model and cores == f'{os.cpu_count()} cores ({platform.machine()})'
     if not torch.cuda.is_available():
         assert env['cuda']['cuda'] is None and env['cuda']['cudnn'] is None
     if shutil.which('git'):  # this repository is a git checkout

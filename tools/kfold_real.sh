@@ -9,8 +9,9 @@
 # one), and the model's predictions on its held-out fold are saved in benchmarks/ (one pass;
 # tiled: 640 px tiles (the config's `inference_tile_size`, else its input size) + a full pass;
 # and the service's path: the photos at their own size, data/real_full, tiled above twice the
-# tile size after shrinking to four times it), so a fold is done once,
-# whichever machine or session trains the next.
+# tile size after shrinking to four times it) with a summary of its training
+# (tools/summarize_training.py: times, validation by epoch, hard negatives mined), so a fold is
+# done once, whichever machine or session trains the next.
 # With every fold done, each fold is scored at the F1-best threshold of the other folds'
 # pooled predictions (`tools/cross_calibrate.py`) into benchmarks/real_model_kfold.json (one
 # pass: the protocol's result), _tiled.json and _service.json, and all the folds' boxes scored
@@ -109,6 +110,9 @@ for fold in "${todo[@]}"; do  # finished stages and predictions are skipped
   train_stage "$config2" "$root/fold$fold/stage2" "$checkpoint2" --cfg-options "${data_options[@]}" \
     "load_from=$checkpoint1"
   predict_all "$config2" "$checkpoint2" "$fold"
+  # what the training did, kept with the predictions: the work dir does not outlive the machine
+  [ -f "$saved/fold${fold}_training.json" ] || "$py" tools/summarize_training.py \
+    "$root/fold$fold/stage1" "$root/fold$fold/stage2" --out "$saved/fold${fold}_training.json"
 done
 
 # score NAME DATA PRED...: the folds cross-calibrated ($results$NAME.json) and all their boxes

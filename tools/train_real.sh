@@ -16,7 +16,8 @@
 #     (FP/FN galleries): the exported model is served that way, and its best threshold there
 #     is not one pass's (README); evaluate on the original photos of the test and val splits,
 #     one pass and tiled, per folder, into benchmarks/real_model_*.md; export ONNX (the input
-#     size, with parity) for `make serve`.
+#     size, with parity) for `make serve`; the training's record (tools/summarize_training.py)
+#     into benchmarks/real_model_training_runs.json.
 # Re-running reuses the prepared data; delete data/real_1280 data/real_full data/real_train to
 # redo it.
 # RECIPE=NAME trains another recipe the same way (configs/yolov8_n_tbank_real_cpu_NAME.py and
@@ -52,6 +53,9 @@ checkpoint1=$(final_checkpoint "$config1" "$stage1")
 checkpoint=$(final_checkpoint "$config" "$work")  # the last epoch: no selection on val
 train_stage "$config1" "$stage1" "$checkpoint1"
 train_stage "$config" "$work" "$checkpoint" --cfg-options "load_from=$checkpoint1"
+# what the training did (times, validation by epoch, hard negatives), kept beyond the work dirs
+"$py" tools/summarize_training.py "$stage1" "$work" \
+  --out "benchmarks/real_model${suffix}_training_runs.json"
 tile=$(tile_size "$config") input=$(config_value "$config" "max(cfg.img_scale)")
 # served SPLIT OUT_DIR [OPTIONS]: tools/test.py on the service's path over $full/SPLIT.json.
 served() {

@@ -11,6 +11,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+# one definition, shared with the training record (ReproducibilityHook)
+from mmdet_ext.engine.hooks.reproducibility_hook import machine  # noqa: F401
+
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 WORKER = osp.join(osp.dirname(osp.abspath(__file__)), 'worker.py')
 
@@ -34,18 +37,6 @@ def sample_images(root: str, num: int, seed: int = 0) -> List[str]:
     if 0 < num < len(paths):
         paths = sorted(random.Random(seed).sample(paths, num))
     return paths
-
-
-def machine() -> str:
-    """CPU model and core count, e.g. ``AMD EPYC, 2 cores (x86_64)``."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            model = next(line.split(':', 1)[1].strip() for line in f
-                         if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return f'{model}, {os.cpu_count()} cores ({platform.machine()})'
 
 
 def cpu_snapshot(pids: List[int]) -> Optional[Dict[str, float]]:

@@ -42,6 +42,19 @@ def cuda_info() -> Dict[str, object]:
         deterministic_algorithms=torch.are_deterministic_algorithms_enabled())
 
 
+def machine() -> str:
+    """CPU model and core count, e.g. ``AMD EPYC, 2 cores (x86_64)``: CPU training and timings
+    depend on it as much as on the package versions."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            model = next(line.split(':', 1)[1].strip() for line in f
+                         if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return f'{model}, {os.cpu_count()} cores ({platform.machine()})'
+
+
 def git_state(directory: str) -> Dict[str, object]:
     """Commit and dirty flag (tracked files changed) of the git repository at ``directory``;
     None values when it is not one or git is missing."""
@@ -90,11 +103,11 @@ class ReproducibilityHook(Hook):
     """Write ``work_dir/env.json`` at the start of training and put the same record in every
     checkpoint, as ``checkpoint['meta']['reproducibility']``.
 
-    The record: ``seed`` (``runner.seed``) and the ``randomness`` config; Python, platform and
-    package versions; CUDA / cuDNN versions and GPUs (None on CPU) with the determinism flags;
-    ``git`` commit and dirty flag of the code (tracked files only); the ``sha256`` of each
-    training annotation file (from ``train_dataloader.dataset``, through dataset wrappers);
-    the command line and the start time.
+    The record: ``seed`` (``runner.seed``) and the ``randomness`` config; Python, platform, CPU
+    (``machine``) and package versions; CUDA / cuDNN versions and GPUs (None on CPU) with the
+    determinism flags; ``git`` commit and dirty flag of the code (tracked files only); the
+    ``sha256`` of each training annotation file (from ``train_dataloader.dataset``, through
+    dataset wrappers); the command line and the start time.
 
     Example (config)::
 
@@ -123,6 +136,7 @@ class ReproducibilityHook(Hook):
             randomness=dict(randomness),
             python=sys.version.split()[0],
             platform=platform.platform(),
+            machine=machine(),
             packages=package_versions(),
             cuda=cuda_info(),
             git=git_state(self.repo_dir),
