@@ -56,6 +56,9 @@ def make_tiny_cfg(data_root, work_dir, img_size=64, max_epochs=1,
     cfg.default_hooks.checkpoint.interval = max_epochs
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.visualization.draw = False
+    # MMYOLO names its visualizer 'visualizer', and MMEngine hands a second runner in the same
+    # process the first one's instance, logging into the first work dir: one name per run.
+    cfg.visualizer.name = f'visualizer_{work_dir}'
     cfg.log_level = 'WARNING'
     return cfg
 
