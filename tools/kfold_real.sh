@@ -4,8 +4,12 @@
 # merged real photos are cut into 5 folds by photo (`split_coco.py --folds 5`); fold 0 is
 # `make real`'s own validation split, so its model is `make real`'s stage 2. For each other
 # fold the same two stages are trained on the other four folds plus the same synthetic images
-# (about 2.1 h a fold on the 2-core machine of 2026-11-29, about 75 min with NHWC training on
-# the faster one of 2026-12-01; re-running skips finished stages and resumes an interrupted
+# (about 3600 training iterations at 640 px: 2.1 h a fold on the slower 2-core machine of
+# 2026-11-29, 2.2 s an iteration on that kind on 2026-12-03; about 75 min with NHWC training on
+# the faster one of 2026-12-01; `tools/benchmark_train_step.py CONFIG --layouts nhwc --rounds 1`
+# times a step in under a minute, about as long as the training's iteration (2.14 s against
+# 2.2 s on 2026-12-03): check that a fold fits in the session before starting it, since a work
+# dir does not outlive its machine; re-running skips finished stages and resumes an interrupted
 # one), and the model's predictions on its held-out fold are saved in benchmarks/ (one pass;
 # tiled: 640 px tiles (the config's `inference_tile_size`, else its input size) + a full pass;
 # and the service's path: the photos at their own size, data/real_full, tiled above twice the
