@@ -18,6 +18,7 @@ import os.path as osp
 import re
 import statistics
 import sys
+from collections import Counter
 from datetime import datetime
 from typing import List, Optional
 
@@ -69,10 +70,14 @@ def log_span(run_dir: str) -> Optional[dict]:
                 minutes=round((last - first).total_seconds() / 60, 1))
 
 
-def summarize_run(run_dir: str) -> dict:
-    """One start of a training: its logged span and training iterations."""
+def run_records(run_dir: str) -> List[dict]:
+    """The records of one start's ``vis_data/scalars.json`` (none when it has not logged)."""
     path = osp.join(run_dir, 'vis_data', 'scalars.json')
-    records = read_scalars(path) if osp.isfile(path) else []
+    return read_scalars(path) if osp.isfile(path) else []
+
+
+def summarize_run(run_dir: str, records: List[dict]) -> dict:
+    """One start of a training: its logged span and training iterations."""
     train = [r for r in records if 'loss' in r]
     times = [r['time'] for r in train if 'time' in r]
     return dict(
@@ -83,25 +88,21 @@ def summarize_run(run_dir: str) -> dict:
         median_s_per_iter=round(statistics.median(times), 4) if times else None)
 
 
-def validation(run_dirs: List[str]) -> List[dict]:
-    """Each validated epoch's metrics (keys with a ``/``, e.g. ``tbank/f1``), epoch by epoch."""
+def validation(records: List[dict]) -> List[dict]:
+    """Each validated epoch's metrics (keys with a ``/``, e.g. ``tbank/f1``), epoch by epoch;
+    the last record of an epoch wins."""
     by_epoch = {}
-    for run_dir in run_dirs:
-        path = osp.join(run_dir, 'vis_data', 'scalars.json')
-        for r in read_scalars(path) if osp.isfile(path) else []:
-            if 'loss' not in r and 'step' in r:
-                metrics = {k: v for k, v in r.items() if '/' in k}
-                if metrics:
-                    by_epoch[r['step']] = dict(epoch=r['step'], **metrics)
+    for r in records:
+        metrics = {k: v for k, v in r.items() if '/' in k}
+        if 'loss' not in r and 'step' in r and metrics:
+            by_epoch[r['step']] = dict(epoch=r['step'], **metrics)
     return [by_epoch[e] for e in sorted(by_epoch)]
 
 
 def mined_by_epoch(work_dir: str) -> dict:
     """How many hard negatives were mined after each epoch (``{epoch: count}``)."""
-    counts = {}
-    for entry in read_json(osp.join(work_dir, 'hard_negatives.json'), []):
-        counts[str(entry.get('epoch'))] = counts.get(str(entry.get('epoch')), 0) + 1
-    return counts
+    mined = read_json(osp.join(work_dir, 'hard_negatives.json'), [])
+    return dict(Counter(str(entry.get('epoch')) for entry in mined))
 
 
 def summarize(work_dir: str) -> dict:
@@ -110,8 +111,10 @@ def summarize(work_dir: str) -> dict:
                       if osp.isdir(d) and RUN_DIR.match(osp.basename(d)))
     if not run_dirs:
         raise FileNotFoundError(f'{work_dir}: no MMEngine run folder (YYYYMMDD_HHMMSS) in it')
-    return dict(work_dir=work_dir, runs=[summarize_run(d) for d in run_dirs],
-                val=validation(run_dirs), hard_negatives_by_epoch=mined_by_epoch(work_dir),
+    records = [run_records(d) for d in run_dirs]
+    return dict(work_dir=work_dir, runs=[summarize_run(d, r) for d, r in zip(run_dirs, records)],
+                val=validation([r for run in records for r in run]),
+                hard_negatives_by_epoch=mined_by_epoch(work_dir),
                 env=read_json(osp.join(work_dir, 'env.json')))
 
 
