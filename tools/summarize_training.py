@@ -13,7 +13,6 @@ reproducibility record.
 import argparse
 import glob
 import json
-import os
 import os.path as osp
 import re
 import statistics
@@ -21,6 +20,11 @@ import sys
 from collections import Counter
 from datetime import datetime
 from typing import List, Optional
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
+
+from mmdet_ext.data_tools.coco_io import save_coco  # noqa: E402  (any json, atomically)
+from mmdet_ext.evaluation.report import BAD_INPUT_ERRORS, bad_input_message  # noqa: E402
 
 # the lines of MMEngine's log file start with `YYYY/MM/DD HH:MM:SS - mmengine`
 LOG_TIME = re.compile(r'^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) - mmengine', re.M)
@@ -122,14 +126,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         stages = [summarize(d) for d in args.work_dirs]
-    except (OSError, json.JSONDecodeError) as e:
-        print(f'cannot summarize: {e}', file=sys.stderr)
+    except BAD_INPUT_ERRORS as e:
+        print(bad_input_message(e), file=sys.stderr)
         return 1
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.part'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(dict(stages=stages), f, indent=1)
-    os.replace(tmp, args.out)  # never a half-written summary
+    save_coco(dict(stages=stages), args.out, indent=1)  # never a half-written summary
     print(f'{len(stages)} stage(s) -> {args.out}')
     return 0
 
