@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import os.path as osp
-import platform
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
@@ -122,9 +121,10 @@ def make_predict(cfg, args):
 
 
 def write_tables(rows, args, score_thr) -> None:
+    from mmdet_ext.engine.hooks.reproducibility_hook import machine
     meta = dict(command='python tools/benchmark_real.py ' + ' '.join(sys.argv[1:]),
                 config=args.config, checkpoint=args.checkpoint, score_thr=score_thr,
-                machine=f'{platform.machine()}, {os.cpu_count()} CPU cores, {args.device}',
+                machine=f'{machine()}, {args.device}',
                 date=datetime.date.today().isoformat())
     header = ('| set | images | boxes | P | R | F1 | mAP@0.5 | mAP@0.5:0.95 | best F1 (thr) | '
               'FP / negative image |\n|---|---|---|---|---|---|---|---|---|---|')

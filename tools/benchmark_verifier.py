@@ -20,7 +20,6 @@ import datetime
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -168,6 +167,7 @@ def main(argv=None) -> int:
         print(f'skipped: no real photo folder at {osp.abspath(args.real_root)} '
               '(pass --real-root)')
         return 0
+    from mmdet_ext.engine.hooks.reproducibility_hook import machine
     from projects.tbank_logo.verifier import LogoVerifier
     from projects.tbank_logo.verifier.effect import (collect_candidates, dropped_boxes,
                                                      verifier_effect)
@@ -202,7 +202,7 @@ def main(argv=None) -> int:
     meta = dict(
         command='python tools/benchmark_verifier.py ' + ' '.join(sys.argv[1:] if argv is None
                                                                  else argv),
-        machine=f'{platform.machine()}, {os.cpu_count()} CPU cores, {args.device}',
+        machine=f'{machine()}, {args.device}',
         date=datetime.date.today().isoformat(), detector=args.model or args.predictions,
         verifier=args.verifier, split=args.split, photos=len(cands),
         boxes=int(sum(len(c.gt_boxes) for c in cands)),

@@ -18,7 +18,6 @@ import datetime
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -124,6 +123,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     train, val, info = load_or_build(args)
     print(f'train crops {train.counts()}\nval crops {val.counts()}')
+    from mmdet_ext.engine.hooks.reproducibility_hook import machine
     from projects.tbank_logo.verifier.train import (predict_probs, score_crops, train_verifier,
                                                     write_verifier)
     net, history = train_verifier(train, val, epochs=args.epochs, batch_size=args.batch_size,
@@ -136,7 +136,7 @@ def main(argv=None) -> int:
         train_crops=train.counts(), val_crops=val.counts(), val=scores, history=history,
         command='python tools/train_verifier.py ' + ' '.join(sys.argv[1:] if argv is None
                                                              else argv),
-        machine=f'{platform.machine()}, {os.cpu_count()} CPU cores',
+        machine=machine(),
         date=datetime.date.today().isoformat(),
         seconds=round(time.perf_counter() - start, 1))
     path = write_verifier(args.out, net, settings)
