@@ -159,6 +159,22 @@ def test_real_stages_skip_finished_resume_interrupted_and_train_fresh(tmp_path):
     assert out.strip() == 'W/epoch_6.pth'
 
 
+def test_service_tiling_options_are_the_services_own_path():
+    """make real / make real-kfold score models on the service's path: the tools/test.py
+    options real_stages.sh gives are what the service's settings resolve for that tile size."""
+    import subprocess
+    import sys
+    from projects.tbank_logo.service.settings import ServiceSettings
+    out = subprocess.run(['bash', '-c', f'py={sys.executable}; source tools/real_stages.sh; '
+                          'service_tiling 960'], cwd=REPO, check=True, capture_output=True,
+                         text=True).stdout
+    low, high = ServiceSettings().tiling_sides(960)
+    assert (low, high) == (1920, 3840)  # tiled above 2x the tile, after shrinking to 4x
+    assert out.split() == ['--tile-size', '960', '--tile-min-side', str(low),
+                           '--tile-max-side', str(high)]
+    assert ServiceSettings(tile_min_side=0, tile_max_side=1000).tiling_sides(960) == (0, 1000)
+
+
 def test_real_split_merges_once_and_splits_by_photo(tiny_dataset, tmp_path):
     """real_split (make real, make real-kfold): two folders holding the same photos merge into
     one copy of each, split into train / val with val halved into calib / test; a second call

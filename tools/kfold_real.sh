@@ -87,11 +87,12 @@ fold_saved() {
 # predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled: tiles of side S,
 # tile_size CONFIG), and the service's path on the photos at their own size (preds_service).
 predict_all() {
-  local size
+  local size service  # assigned apart from `local`, so that a failing call stops the script
   size=$(tile_size "$1")
+  service=$(service_tiling "$size")
   predict "$@" preds "$data"
   predict "$@" preds_tiled "$data" --tile-size "$size"
-  predict "$@" preds_service "$full" $(service_tiling "$size")
+  predict "$@" preds_service "$full" $service
 }
 first=0
 if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's

@@ -77,8 +77,11 @@ for name in names:
     assert len(part['images']) == len(ids), f'{name}: {full} lacks photos of {data}'
     save_coco(part, f'{full}/{name}.json')" "${@:2}"
 }
-# service_tiling TILE: tools/test.py's options for the service's path with tiles of side TILE
-# (projects/tbank_logo/service defaults: tiled above 2 TILE after shrinking to 4 TILE).
+# service_tiling TILE: tools/test.py's options for the service's path with tiles of side TILE,
+# as the service's defaults resolve them (ServiceSettings.tiling_sides: tiled above 2 TILE after
+# shrinking to 4 TILE).
 service_tiling() {
-  echo --tile-size "$1" --tile-min-side $((2 * $1)) --tile-max-side $((4 * $1))
+  "$py" -W ignore -c "from projects.tbank_logo.service.settings import ServiceSettings
+low, high = ServiceSettings().tiling_sides($1)
+print('--tile-size $1 --tile-min-side', low, '--tile-max-side', high)"
 }

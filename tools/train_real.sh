@@ -57,10 +57,11 @@ train_stage "$config" "$work" "$checkpoint" --cfg-options "load_from=$checkpoint
 "$py" tools/summarize_training.py "$stage1" "$work" \
   --out "benchmarks/real_model${suffix}_training_runs.json"
 tile=$(tile_size "$config") input=$(config_value "$config" "max(cfg.img_scale)")
+service=$(service_tiling "$tile")
 # served SPLIT OUT_DIR [OPTIONS]: tools/test.py on the service's path over $full/SPLIT.json.
 served() {
   "$py" tools/test.py "$config" "$checkpoint" --work-dir "$work/test" --out-dir "$2" \
-    $(service_tiling "$tile") --cfg-options "test_dataloader.dataset.data_root=$full/" \
+    $service --cfg-options "test_dataloader.dataset.data_root=$full/" \
     "test_dataloader.dataset.ann_file=$1.json" "test_evaluator.ann_file=$full/$1.json" "${@:3}"
 }
 served calib "$work/calib" --calibrate

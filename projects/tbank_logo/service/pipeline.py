@@ -43,13 +43,6 @@ def tile_size(detector, settings: ServiceSettings) -> int:
     return settings.tile_size or getattr(detector, 'tile_size', None) or max(detector.input_size)
 
 
-def tile_min_side(detector, settings: ServiceSettings) -> int:
-    """Longer image side above which an image is tiled (0: never)."""
-    if settings.tile_min_side is not None:
-        return settings.tile_min_side
-    return 2 * tile_size(detector, settings)
-
-
 def score_floor(score_thr: float, settings: ServiceSettings, verifier) -> float:
     """Lowest score any consumer (answer, verifier, retrain pool) looks at."""
     floor = score_thr
@@ -77,14 +70,14 @@ def predict_candidates(detector, image: np.ndarray, settings: ServiceSettings, f
 
     h, w = image.shape[:2]
     long_side = max(h, w)
-    threshold = tile_min_side(detector, settings)
-    if threshold and long_side > threshold:
+    tile = tile_size(detector, settings)
+    min_side, max_side = settings.tiling_sides(tile)  # tiled above min_side (0: never)
+    if min_side and long_side > min_side:
         from mmdet_ext.inference.tiling import tiled_predict
-        tile = tile_size(detector, settings)
         dets = tiled_predict(batch, image, tile_size=tile,
                              overlap=settings.tile_overlap, full_image_pass=True, merge='nms',
                              iou_thr=settings.tile_iou_thr,
-                             max_side=settings.tile_max_side or 4 * tile,
+                             max_side=max_side,
                              batch_size=TILE_BATCH)
         return dets, 'tiled'
     scale = min(1.0, settings.resize_max_side / long_side)

@@ -71,6 +71,13 @@ class ServiceSettings:
             if low is not None and low > high:
                 raise ValueError(f'{name}: low {low} above high {high}')
 
+    def tiling_sides(self, tile: int) -> Tuple[int, int]:
+        """``(min_side, max_side)`` of tiled inference with tiles of side ``tile``: the
+        settings, else 2x and 4x the tile (``tools/real_stages.sh`` scores the k-fold models
+        on this path too, so it asks here rather than repeating the factors)."""
+        min_side = 2 * tile if self.tile_min_side is None else self.tile_min_side
+        return min_side, self.tile_max_side or 4 * tile
+
     @property
     def max_in_flight(self) -> int:
         """Requests admitted at once (running + waiting); also bounds abandoned work."""
