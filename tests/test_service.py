@@ -441,7 +441,8 @@ def test_serve_cli_ensemble_needs_a_fused_threshold_and_one_config_per_model(tmp
     assert 'not found: fake' in capsys.readouterr().err
 
 
-def test_load_and_fuzz_drivers_report_on_a_live_service(live):
+def test_load_and_fuzz_drivers_report_on_a_live_service(live, tmp_path):
+    from mmdet_ext.engine.hooks.reproducibility_hook import machine
     from projects.tbank_logo.service import bench
     payloads = [T.valid_uploads()['jpeg'], T.valid_uploads()['png']]
     load = bench.run_load(live.url, payloads, concurrency=2, max_requests=20, max_seconds=30,
@@ -449,6 +450,11 @@ def test_load_and_fuzz_drivers_report_on_a_live_service(live):
     assert load['requests'] == 20 and load['statuses'] == {'200': 20}
     assert 0 < load['latency_ok']['p50_ms'] <= load['latency_ok']['p99_ms']
     assert load['rss_mb']['before'] > 0 and load['rss_mb']['growth'] is not None
+    bench.write_report(load, str(tmp_path / 'load'), 'Load', 'python tools/load_test.py X')
+    written = json.loads((tmp_path / 'load.json').read_text())
+    assert written['command'] == 'python tools/load_test.py X' and written['requests'] == 20
+    assert written['machine']['cpu'] == machine()  # the CPU model: machines differ up to 3x
+    assert machine() in (tmp_path / 'load.md').read_text()
     report = bench.fuzz(live.url, T.malformed_uploads(n=18, seed=2), 256 * 1024,
                         request_repeats=1)
     assert report['unexpected'] == 0, report['failures']
