@@ -95,6 +95,7 @@ def test_metric_equals_standalone_evaluator(tmp_path, crowd):
     for key, value in standalone['summary'].items():
         assert from_metric[f'tbank/{key}'] == pytest.approx(value), key
     assert metric.last_report['by_size'] == standalone['by_size']
+    assert metric.last_report['by_aspect'] == standalone['by_aspect']
     # Image attributes of the COCO file give a breakdown.
     assert set(standalone['by_attribute']['scene']) == {'street', 'screen'}
 
@@ -201,6 +202,20 @@ def test_negative_images_count_false_positives():
     assert report['negatives'] == dict(num_images=1, fp=1)
     assert s['fp_per_neg_image'] == 1.0
     assert report['by_size']['tiny']['tp'] == 1  # the 10x10 box is tiny (< 16²)
+
+
+def test_aspect_table_counts_hits_by_their_label_and_false_alarms_by_their_own_shape():
+    """A squashed logo (30x10 label) found by a squarer box counts as a hit of the elongated
+    row; a square false alarm counts in the square row; a missed 1:3 label is an elongated
+    miss."""
+    results = [dict(img_id=1, width=100, height=100,
+                    gt_boxes=np.array([[0, 0, 30, 10], [50, 50, 60, 80]]),
+                    pred_boxes=np.array([[0, 0, 24, 10], [70, 0, 90, 20]]),
+                    pred_scores=np.array([0.9, 0.8]))]
+    table = evaluate_detections(results, score_thr=0.5, compute_map=False)['by_aspect']
+    assert [(r['tp'], r['fp'], r['fn'], r['num_gt']) for r in table.values()] == [
+        (0, 1, 0, 0), (0, 0, 0, 0), (1, 0, 1, 2)]
+    assert list(table) == ['< 1.5:1', '1.5-2.5:1', '>= 2.5:1']
 
 
 def test_plots_and_galleries_are_written(tmp_path):

@@ -84,6 +84,14 @@ def test_sweep_and_best_threshold():
     assert best.threshold == 0.7 and best.f1 == pytest.approx(4 / 6)
 
 
+def test_aspect_bucket_edges_either_orientation():
+    from mmdet_ext.evaluation.matching import aspect_bucket
+    w = np.array([10, 10, 14.9, 15, 24.9, 25, 10, 0])
+    h = np.array([10, 6.6, 10, 10, 10, 10, 40, 10])
+    boxes = np.stack([np.zeros(8), np.zeros(8), w, h], axis=1)
+    assert aspect_bucket(boxes).tolist() == [0, 1, 0, 1, 1, 2, 2, 2]  # 10x0: most elongated
+
+
 def test_size_bucket_edges():
     side = np.array([15.9, 16, 31.9, 32, 95, 96])
     boxes = np.stack([np.zeros(6), np.zeros(6), side, side], axis=1)

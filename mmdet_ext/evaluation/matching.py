@@ -9,6 +9,11 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 SIZE_BUCKETS = ('tiny', 'small', 'medium', 'large')
+#: Long side over short side bounding the aspect buckets: an object class of fixed shape (a
+#: logo) looks elongated only when the photo was squashed or seen at a slant, which a detector
+#: trained on undistorted objects misses (the size table cannot show it).
+ASPECT_EDGES = (1.5, 2.5)
+ASPECT_BUCKETS = ('< 1.5:1', '1.5-2.5:1', '>= 2.5:1')
 
 
 def _intersections(boxes_a, boxes_b):
@@ -45,6 +50,23 @@ def size_bucket(boxes: np.ndarray, edges: Sequence[float] = (16, 32, 96)) -> np.
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     area = (boxes[:, 2:] - boxes[:, :2]).clip(0).prod(axis=1)
     return np.searchsorted(np.square(np.asarray(edges, dtype=np.float64)), area, side='right')
+
+
+def aspect_bucket(boxes: np.ndarray, edges: Sequence[float] = ASPECT_EDGES) -> np.ndarray:
+    """Index into :data:`ASPECT_BUCKETS` per box: long side / short side < edges[0], < edges[1],
+    else (a degenerate box counts as the most elongated)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    sides = np.sort((boxes[:, 2:] - boxes[:, :2]).clip(0), axis=1)
+    ratio = _safe_ratio(sides[:, 1], sides[:, 0])
+    ratio[sides[:, 0] <= 0] = np.inf
+    return np.searchsorted(np.asarray(edges, dtype=np.float64), ratio, side='right')
+
+
+def _by_match(m: 'ImageMatch', gt_bucket: np.ndarray, own_bucket: np.ndarray) -> np.ndarray:
+    """Each sorted prediction's bucket: a true positive counts in its ground-truth box's
+    bucket, a false positive in its own."""
+    matched = gt_bucket[np.maximum(m.pred_gt, 0)] if len(gt_bucket) else 0
+    return np.where(m.pred_is_tp, matched, own_bucket)
 
 
 @dataclass
@@ -173,19 +195,21 @@ class MatchSet:
     gt_bucket: List[np.ndarray] = field(default_factory=list)
     gt_image: List[np.ndarray] = field(default_factory=list)
     gt_best_score: List[np.ndarray] = field(default_factory=list)
+    pred_aspect: List[np.ndarray] = field(default_factory=list)
+    gt_aspect: List[np.ndarray] = field(default_factory=list)
 
     def add(self, image_index: int, pred_boxes, pred_scores, gt_boxes, iou_thr: float,
             bucket_edges: Sequence[float], ignore_boxes=None) -> None:
         m = match_image(pred_boxes, pred_scores, gt_boxes, iou_thr, ignore_boxes)
         gt_boxes = np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
         gt_bucket = size_bucket(gt_boxes, bucket_edges)
+        gt_aspect = aspect_bucket(gt_boxes)
         sorted_boxes = np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4)[m.pred_index]
-        # A true positive counts in its ground-truth box's bucket, a false positive in its own.
-        pred_bucket = np.where(m.pred_is_tp, gt_bucket[np.maximum(m.pred_gt, 0)] if len(gt_bucket)
-                               else 0, size_bucket(sorted_boxes, bucket_edges))
         self.scores.append(m.scores)
         self.is_tp.append(m.pred_is_tp)
-        self.pred_bucket.append(pred_bucket)
+        self.pred_bucket.append(_by_match(m, gt_bucket, size_bucket(sorted_boxes, bucket_edges)))
+        self.pred_aspect.append(_by_match(m, gt_aspect, aspect_bucket(sorted_boxes)))
+        self.gt_aspect.append(gt_aspect)
         self.pred_image.append(np.full(len(m.scores), image_index))
         self.gt_bucket.append(gt_bucket)
         self.gt_image.append(np.full(len(gt_boxes), image_index))
@@ -198,7 +222,8 @@ class MatchSet:
         return dict(scores=cat(self.scores, float), is_tp=cat(self.is_tp, bool),
                     pred_bucket=cat(self.pred_bucket, int), pred_image=cat(self.pred_image, int),
                     gt_bucket=cat(self.gt_bucket, int), gt_image=cat(self.gt_image, int),
-                    gt_best_score=cat(self.gt_best_score, float))
+                    gt_best_score=cat(self.gt_best_score, float),
+                    pred_aspect=cat(self.pred_aspect, int), gt_aspect=cat(self.gt_aspect, int))
 
 
 def prf_subset(pooled: Dict[str, np.ndarray], threshold: float,

@@ -11,7 +11,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from .matching import SIZE_BUCKETS, MatchSet, best_f1, prf_at, prf_subset, sweep_thresholds
+from .matching import (ASPECT_BUCKETS, SIZE_BUCKETS, MatchSet, best_f1, prf_at, prf_subset,
+                       sweep_thresholds)
 
 # Image fields of a COCO file that are not per-image attributes worth a breakdown.
 _STANDARD_IMAGE_KEYS = {'id', 'file_name', 'width', 'height', 'license', 'flickr_url',
@@ -47,7 +48,8 @@ def evaluate_detections(results: List[dict],
                         compute_map: bool = True) -> Dict:
     """Evaluate per-image results (``img_id``, ``width``, ``height``, ``pred_boxes``,
     ``pred_scores``, ``gt_boxes``, optionally ``ignore_boxes``; boxes xyxy). Returns a report
-    dict with ``summary`` (flat scalars), ``by_size``, ``by_attribute``, ``negatives`` and
+    dict with ``summary`` (flat scalars), ``by_size``, ``by_aspect`` (boxes by long side over
+    short side, :data:`~.matching.ASPECT_BUCKETS`), ``by_attribute``, ``negatives`` and
     ``curves``."""
     matches = MatchSet()
     for index, res in enumerate(results):
@@ -69,11 +71,8 @@ def evaluate_detections(results: List[dict],
     if compute_map:
         summary.update(coco_map(results))
 
-    by_size = {}
-    for b, name in enumerate(SIZE_BUCKETS):
-        prf = prf_subset(pooled, score_thr, pred_mask=pooled['pred_bucket'] == b,
-                         gt_mask=pooled['gt_bucket'] == b)
-        by_size[name] = dict(prf.as_dict(), num_gt=int(np.count_nonzero(pooled['gt_bucket'] == b)))
+    by_size = _by_bucket(pooled, score_thr, SIZE_BUCKETS, 'bucket')
+    by_aspect = _by_bucket(pooled, score_thr, ASPECT_BUCKETS, 'aspect')
 
     by_attribute = {}
     img_ids = [r['img_id'] for r in results]
@@ -89,10 +88,20 @@ def evaluate_detections(results: List[dict],
 
     curves = {k: v.tolist() for k, v in
               sweep_thresholds(pooled['scores'], pooled['is_tp'], num_gt).items()}
-    return dict(summary=summary, num_images=len(results), by_size=by_size,
+    return dict(summary=summary, num_images=len(results), by_size=by_size, by_aspect=by_aspect,
                 by_attribute=by_attribute,
                 negatives=dict(num_images=len(negative_images), fp=neg_fp),
                 curves=curves, iou_thr=iou_thr, bucket_edges=list(bucket_edges))
+
+
+def _by_bucket(pooled: Dict, score_thr: float, names: Sequence[str], key: str) -> Dict:
+    """P/R/F1 per bucket of ``pooled['pred_KEY']`` / ``pooled['gt_KEY']``, with its box count."""
+    table = {}
+    for b, name in enumerate(names):
+        gt_mask = pooled[f'gt_{key}'] == b
+        prf = prf_subset(pooled, score_thr, pred_mask=pooled[f'pred_{key}'] == b, gt_mask=gt_mask)
+        table[name] = dict(prf.as_dict(), num_gt=int(np.count_nonzero(gt_mask)))
+    return table
 
 
 def coco_map(results: List[dict]) -> Dict[str, float]:
@@ -140,6 +149,7 @@ def format_report(report: Dict) -> str:
     lines.append(f"negative images: {neg['num_images']}, FP on them: {neg['fp']} "
                  f"({s['fp_per_neg_image']:.3f} per image)")
     lines.append(_table('size', report['by_size'], 'num_gt'))
+    lines.append(_table('aspect', report['by_aspect'], 'num_gt'))
     for attr, table in report['by_attribute'].items():
         lines.append(_table(attr, table, 'num_images'))
     return '\n'.join(lines)
