@@ -227,6 +227,25 @@ def test_tiles_smaller_than_the_network_input_set_the_tiling_defaults():
         ServiceSettings(tile_size=0)
 
 
+def test_stretch_finds_a_logo_squashed_with_its_photo_in_untiled_images():
+    """``stretch``: an untiled (here also downscaled) image is detected as it is and stretched
+    wide and tall; a 2:1 blob that a detector of undistorted shapes misses is answered in the
+    photo's pixels. Tiled images keep their path."""
+    det = T.BlobDetector(input_size=(64, 64), max_aspect=1.3)
+    img = T.encode(T.blob_image(size=(120, 80), box=(30, 20, 70, 40)), 'PNG')
+    with serve(det) as s:
+        assert s.detect(img).json()['detections'] == []
+    with serve(det, stretch=2.0, resize_max_side=60) as s:
+        body = s.detect(img).json()
+        big = T.encode(T.blob_image(size=(600, 400), box=(500, 300, 512, 312)), 'PNG')
+        assert s.detect(big).json()['inference_path'] == 'tiled'
+    assert body['inference_path'] == 'resized'
+    assert [d['bbox'] for d in body['detections']] == [
+        {'x_min': 30, 'y_min': 20, 'x_max': 70, 'y_max': 40}]
+    with pytest.raises(ValueError, match='stretch'):
+        ServiceSettings(stretch=0.5)
+
+
 def test_an_ensemble_runs_each_member_on_its_own_tiles_and_answers_the_fused_score():
     """Two members, one with its own smaller tile size: each sees its own tiles of a large
     photo, and the answer is the logo once, scored the mean of the two members' scores."""
@@ -423,6 +442,8 @@ def test_serve_cli_maps_its_options_and_refuses_a_missing_model(capsys):
         3, 2, 1024 ** 2, 'x', 0)
     assert main(['--model', 'missing.onnx']) == 1
     assert 'not found' in capsys.readouterr().err
+    assert main(['--model', 'fake', '--stretch', '1']) == 1
+    assert 'stretch must be above 1' in capsys.readouterr().err
 
 
 def test_serve_cli_ensemble_needs_a_fused_threshold_and_one_config_per_model(tmp_path, capsys):

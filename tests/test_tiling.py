@@ -349,3 +349,21 @@ def test_small_object_repeat_wraps_coco_dataset_from_config(tiny_dataset):
     ids = [ds.get_data_info(i)['img_id'] for i in range(len(ds))]
     assert all(ids.count(i) == (3 if i in small else 1) for i in set(ids))
     assert ds[0]['img_id'] == ids[0]
+
+
+def test_stretched_views_find_a_squashed_object_where_it_is():
+    """A 40x20 blob (a logo squashed 2:1) that a detector of undistorted shapes misses is found
+    in the view stretched twice as tall, and its box comes back in the image's pixels."""
+    from mmdet_ext.inference import stretched_predict
+    from projects.tbank_logo.service.testing import BlobDetector, blob_image
+    det = BlobDetector(max_aspect=1.3)
+    image = np.ascontiguousarray(np.asarray(blob_image(size=(120, 80), box=(30, 20, 70, 40))))
+    assert len(det.predict_raw(image)) == 0
+    det.images_seen.clear()
+    dets = stretched_predict(det.predict_batch_raw, image, stretch=2.0)
+    assert dets.boxes.tolist() == [[30, 20, 70, 40]] and dets.scores == pytest.approx([det.score])
+    assert det.images_seen == [(80, 120), (80, 240), (160, 120)]  # as is, wide, tall
+    square = np.ascontiguousarray(np.asarray(blob_image(size=(120, 80), box=(30, 20, 50, 40))))
+    assert stretched_predict(det.predict_batch_raw, square).boxes.tolist() == [[30, 20, 50, 40]]
+    with pytest.raises(ValueError, match='stretch must be above 1'):
+        stretched_predict(det.predict_batch_raw, image, stretch=1.0)

@@ -58,7 +58,7 @@ def test_test_cli_tiled_scores_what_tiled_predict_returns(trained_run, tiny_data
     import cv2
     import numpy as np
 
-    from mmdet_ext.inference import Detector, tiled_predict
+    from mmdet_ext.inference import Detector, stretched_predict, tiled_predict
     from tools.test import main
     _, work_dir = trained_run
     ckpt = str(sorted(work_dir.glob('epoch_*.pth'))[-1])
@@ -87,8 +87,19 @@ def test_test_cli_tiled_scores_what_tiled_predict_returns(trained_run, tiny_data
         expected = detector.predict_batch_raw([cv2.imread(sample['img_path'])])[0]
         np.testing.assert_allclose(sample['pred_instances']['scores'].numpy(),
                                    np.sort(expected.scores)[::-1], atol=1e-5)
+    # --stretch: those untiled photos are detected as the service's stretch detects them
+    stretched = tmp_path / 'stretched.pkl'
+    assert main([DEMO_CFG, ckpt, '--work-dir', str(tmp_path / 'w'), '--out', str(stretched),
+                 '--tile-size', '32', '--tile-min-side', '100000', '--stretch', '2',
+                 '--cfg-options', *data_options(tiny_dataset)]) == 0
+    for sample in pickle.loads(stretched.read_bytes()):
+        expected = stretched_predict(detector.predict_batch_raw, cv2.imread(sample['img_path']))
+        np.testing.assert_allclose(sample['pred_instances']['bboxes'].numpy(), expected.boxes,
+                                   atol=1e-3)
     with pytest.raises(SystemExit):  # two test-time paths at once
         main([DEMO_CFG, ckpt, '--tile-size', '32', '--tta'])
+    with pytest.raises(SystemExit):  # stretch is for the photos the tiled path leaves untiled
+        main([DEMO_CFG, ckpt, '--tile-size', '32', '--stretch', '2'])
 
 
 def test_benchmark_real_one_pass_and_tiled(trained_run, tiny_dataset, tmp_path):

@@ -9,7 +9,6 @@ score; one that only one of two models sees, half of its score), and written as 
 json that ``tools/evaluate.py`` and ``tools/cross_calibrate.py`` score like one model's.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 from collections import defaultdict

@@ -11,6 +11,7 @@ the service healthy afterwards. Exit status 1 when that fails.
 """
 import argparse
 import os.path as osp
+import shlex
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
@@ -67,7 +68,7 @@ def main(argv=None) -> int:
         print(schema['summary'])
     if args.out:
         bench.write_report(result, args.out, 'Detection service fuzz pass',
-                           'python tools/fuzz_service.py ' + ' '.join(argv or sys.argv[1:]))
+                           'python tools/fuzz_service.py ' + shlex.join(argv or sys.argv[1:]))
     return 0 if ok else 1
 
 

@@ -12,6 +12,7 @@ at ``--requests`` or ``--duration``, whichever comes first.
 import argparse
 import glob
 import os.path as osp
+import shlex
 import sys
 import tempfile
 
@@ -71,7 +72,7 @@ def main(argv=None) -> int:
           f"server RSS {result['rss_mb']}")
     if args.out:
         bench.write_report(result, args.out, 'Detection service load test',
-                           'python tools/load_test.py ' + ' '.join(argv or sys.argv[1:]))
+                           'python tools/load_test.py ' + shlex.join(argv or sys.argv[1:]))
     return 0
 
 

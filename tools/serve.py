@@ -47,6 +47,9 @@ def parse_args(argv=None):
                         '4x the tile size)')
     g.add_argument('--resize-max-side', type=int, default=1600,
                    help='downscale untiled images to this longer side')
+    g.add_argument('--stretch', type=float,
+                   help='also detect untiled images stretched this many times wide and as many '
+                        'times tall, for logos squashed with their photo (3 passes, not 1)')
     g = p.add_argument_group('retrain pool')
     g.add_argument('--retrain-dir', help='save uncertain images and predictions here')
     g.add_argument('--retrain-band', type=float, nargs=2, default=(0.2, 0.6),
@@ -84,6 +87,7 @@ def build_settings(args, verifier=None):
         max_pixels=int(args.max_megapixels * 1e6), tile_size=args.tile_size,
         tile_min_side=args.tile_min_side,
         tile_max_side=args.tile_max_side, resize_max_side=args.resize_max_side,
+        stretch=args.stretch,
         retrain_dir=args.retrain_dir, retrain_band=tuple(args.retrain_band),
         retrain_max_files=args.retrain_max_files,
         retrain_max_bytes=int(args.retrain_max_mb * 1024 ** 2))
@@ -123,9 +127,19 @@ def check_models(args):
     return None
 
 
+def settings_problem(args):
+    """What is out of range in the settings (``ServiceSettings`` says which), else None:
+    asked before anything starts."""
+    try:
+        build_settings(args)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    problem = check_models(args)
+    problem = check_models(args) or settings_problem(args)
     if problem:
         print(f'error: {problem}', file=sys.stderr)
         return 1

@@ -46,6 +46,11 @@ def parse_args(argv=None):
     parser.add_argument('--tile-min-side', type=int, default=0,
                         help='with --tile-size: images up to this long side get one untiled '
                         'pass (the service tiles only above 2x the network input size)')
+    parser.add_argument('--stretch', type=float,
+                        help='with --tile-size: images not tiled (up to --tile-min-side) are '
+                        'also detected stretched this many times wide and as many times tall, '
+                        'for logos squashed with their photo (mmdet_ext.inference.'
+                        'stretched_predict; as the service does with --stretch)')
     parser.add_argument('--tile-merge', choices=['nms', 'wbf'], default='nms',
                         help='with --tile-size: how duplicate boxes of tiles are merged')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -57,6 +62,11 @@ def parse_args(argv=None):
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.calibrate and not args.out_dir:
         parser.error('--calibrate needs --out-dir')
+    if args.stretch is not None and not args.stretch > 1:
+        parser.error(f'--stretch must be above 1, got {args.stretch}')
+    if args.stretch and not (args.tile_size and args.tile_min_side):
+        parser.error('--stretch applies to the images the tiled path leaves untiled: give '
+                     '--tile-size and --tile-min-side')
     if args.tile_size and args.tta:
         parser.error('--tile-size and --tta are two different test-time paths: pick one')
     return args
@@ -75,7 +85,8 @@ def build_cfg(args) -> Config:
     if args.tile_size:
         try:
             use_tiled_inference(cfg, tile_size=args.tile_size, max_side=args.tile_max_side,
-                                min_side=args.tile_min_side, merge=args.tile_merge)
+                                min_side=args.tile_min_side, merge=args.tile_merge,
+                                stretch=args.stretch)
         except ValueError as e:
             raise SystemExit(f'--tile-size: {e}')
     if args.show_dir:

@@ -212,8 +212,8 @@ def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int
     height, width = image.shape[:2]
     if max(height, width) <= min_side:
         det = predict_batch([image])[0]
-        return _clip_sorted(np.asarray(det.boxes, np.float32).reshape(-1, 4),
-                            np.asarray(det.scores, np.float32).reshape(-1), width, height)
+        return clip_sorted(np.asarray(det.boxes, np.float32).reshape(-1, 4),
+                           np.asarray(det.scores, np.float32).reshape(-1), width, height)
     scale = 1.0
     if max_side and max(height, width) > max_side:
         scale = max_side / max(height, width)
@@ -240,10 +240,11 @@ def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int
         all_scores.append(np.asarray(dets[-1].scores, np.float32).reshape(-1))
     boxes, scores = merge_detections(np.concatenate(all_boxes), np.concatenate(all_scores),
                                      merge, iou_thr)
-    return _clip_sorted(boxes / np.float32(scale), scores, width, height)
+    return clip_sorted(boxes / np.float32(scale), scores, width, height)
 
 
-def _clip_sorted(boxes: np.ndarray, scores: np.ndarray, width: int, height: int) -> Detections:
+def clip_sorted(boxes: np.ndarray, scores: np.ndarray, width: int, height: int) -> Detections:
+    """Boxes clipped to a ``width`` x ``height`` image, sorted by score (high first)."""
     order = np.argsort(-scores, kind='stable')
     boxes = boxes[order]
     boxes[:, 0::2] = boxes[:, 0::2].clip(0, width)

@@ -13,6 +13,7 @@ import numpy as np
 
 from mmdet_ext.inference.detections import Detections
 from mmdet_ext.inference.ensemble import MEMBER_SCORE_FLOOR, Ensemble
+from mmdet_ext.inference.stretch import stretched_predict
 
 from .runner import Deadline
 from .settings import ServiceSettings
@@ -82,11 +83,19 @@ def predict_candidates(detector, image: np.ndarray, settings: ServiceSettings, f
         return dets, 'tiled'
     scale = min(1.0, settings.resize_max_side / long_side)
     if scale >= 1.0:
-        return batch([image])[0], 'full'
+        return _untiled(batch, image, settings), 'full'
     small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
                        interpolation=cv2.INTER_AREA)
-    dets = batch([small])[0]
+    dets = _untiled(batch, small, settings)
     return Detections(dets.boxes / np.float32(scale), dets.scores), 'resized'
+
+
+def _untiled(batch, image: np.ndarray, settings: ServiceSettings) -> Detections:
+    """An untiled image's detections: one pass, or with ``settings.stretch`` three views (for a
+    logo squashed with its photo)."""
+    if settings.stretch:
+        return stretched_predict(batch, image, settings.stretch)
+    return batch([image])[0]
 
 
 def clip_boxes(dets: Detections, width: int, height: int) -> Detections:

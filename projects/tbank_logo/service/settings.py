@@ -30,6 +30,9 @@ class ServiceSettings:
             default). None: 4x the tile size.
         resize_max_side: images not tiled are first downscaled (keeping the ratio) to this
             longer side.
+        stretch: images not tiled are also detected stretched this many times wide and as
+            many times tall (:func:`mmdet_ext.inference.stretched_predict`), for logos squashed
+            with their photo: three passes instead of one. None: one pass.
         score_thr: threshold of the answer; None takes the detector's (calibrated) one.
 
     Extras:
@@ -51,6 +54,7 @@ class ServiceSettings:
     tile_iou_thr: float = 0.5
     tile_max_side: Optional[int] = None
     resize_max_side: int = 1600
+    stretch: Optional[float] = None
     score_thr: Optional[float] = None
 
     verifier_band: Tuple[Optional[float], float] = (None, 1.0)
@@ -64,6 +68,8 @@ class ServiceSettings:
             raise ValueError(f'timeout_s must be positive, got {self.timeout_s}')
         if self.tile_size is not None and self.tile_size < 1:
             raise ValueError(f'tile_size must be positive, got {self.tile_size}')
+        if self.stretch is not None and not self.stretch > 1:
+            raise ValueError(f'stretch must be above 1, got {self.stretch}')
         if self.worker_threads < 1 or self.queue_size < 0:
             raise ValueError('worker_threads must be >= 1 and queue_size >= 0')
         for name in ('retrain_band', 'verifier_band'):

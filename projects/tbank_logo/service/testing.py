@@ -28,14 +28,16 @@ class BlobDetector:
         input_size: reported network input ``(w, h)``; sets when the service tiles.
         latency_s: sleep per image (a deliberately slow backend).
         dark: the channel value below which a pixel belongs to the blob.
+        max_aspect: box the blob only when its long side is at most this many times its short
+            side (a detector that knows only undistorted logos); None: any shape.
     """
     backend = 'fake'
 
     def __init__(self, score: float = 0.9, score_thr: float = 0.5,
                  input_size: Tuple[int, int] = (64, 64), latency_s: float = 0.0,
-                 dark: int = 80):
+                 dark: int = 80, max_aspect: Optional[float] = None):
         self.score, self.score_thr, self.input_size = score, score_thr, tuple(input_size)
-        self.latency_s, self.dark = latency_s, dark
+        self.latency_s, self.dark, self.max_aspect = latency_s, dark, max_aspect
         self.images_seen: List[Tuple[int, int]] = []  # (h, w) of each call's images
         self._lock = threading.Lock()
 
@@ -48,6 +50,9 @@ class BlobDetector:
         if not len(xs):
             return Detections()
         box = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+        sides = sorted((box[2] - box[0], box[3] - box[1]))
+        if self.max_aspect and sides[1] > self.max_aspect * sides[0]:
+            return Detections()
         return Detections(np.array([box], np.float32), np.array([self.score], np.float32))
 
     def predict_batch_raw(self, images: Sequence[np.ndarray]) -> List[Detections]:
