@@ -36,12 +36,12 @@ def stretched_predict(predict_batch: PredictBatch, image: np.ndarray, stretch: f
     if not stretch > 1:
         raise ValueError(f'stretch must be above 1, got {stretch}')
     height, width = image.shape[:2]
-    factors = [(1.0, 1.0), (stretch, 1.0), (1.0, stretch)]
     views = [image] + [cv2.resize(image, (max(1, round(width * fx)), max(1, round(height * fy))),
-                                  interpolation=cv2.INTER_LINEAR) for fx, fy in factors[1:]]
+                                  interpolation=cv2.INTER_LINEAR)
+                       for fx, fy in ((stretch, 1.0), (1.0, stretch))]
     boxes, scores = [], []
     for view, det in zip(views, predict_batch(views)):
-        # a view is (fx, fy) times the image (rounded): its boxes shrink back by as much
+        # a view is (fx, fy) times the image, rounded: its boxes shrink back by as much
         scale = np.array([width / view.shape[1], height / view.shape[0]] * 2, np.float32)
         boxes.append(np.asarray(det.boxes, np.float32).reshape(-1, 4) * scale)
         scores.append(np.asarray(det.scores, np.float32).reshape(-1))
