@@ -3,7 +3,8 @@
 A network that sees a 3000 px photo resized to 640 px sees a 20 px logo as 4 px. Here the
 image is also cut into overlapping tiles that the network sees at (nearly) full resolution;
 a downscaled full-image pass keeps the objects larger than a tile. Boxes are mapped back to
-image coordinates and merged (NMS or weighted box fusion).
+image coordinates and merged (NMS or weighted box fusion). An image too small to tile can
+instead be seen in stretched views (:func:`stretched_predict`), for objects squashed with it.
 """
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -176,7 +177,7 @@ def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int
                   overlap: float = 0.25, full_image_pass: bool = True, merge: str = 'nms',
                   iou_thr: float = 0.5, max_side: Optional[int] = None,
                   edge_margin: float = 2.0, batch_size: Optional[int] = None,
-                  min_side: int = 0) -> Detections:
+                  min_side: int = 0, stretch: Optional[float] = None) -> Detections:
     """Detect objects in a large image tile by tile, plus (optionally) one full-image pass.
 
     Example::
@@ -205,12 +206,16 @@ def tiled_predict(predict_batch: PredictBatch, image: np.ndarray, tile_size: int
         min_side: an image whose longer side is at most this gets one full-image pass only,
             untiled and unmerged, as the detection service does with photos up to twice the
             network input size.
+        stretch: such an untiled image is detected by :func:`stretched_predict` with this
+            stretch instead (three views); None: the one pass.
 
     Returns:
         :class:`Detections` in ``image`` pixels, clipped to it, sorted by score.
     """
     height, width = image.shape[:2]
     if max(height, width) <= min_side:
+        if stretch:
+            return stretched_predict(predict_batch, image, stretch)
         det = predict_batch([image])[0]
         return clip_sorted(np.asarray(det.boxes, np.float32).reshape(-1, 4),
                            np.asarray(det.scores, np.float32).reshape(-1), width, height)
@@ -250,3 +255,43 @@ def clip_sorted(boxes: np.ndarray, scores: np.ndarray, width: int, height: int) 
     boxes[:, 0::2] = boxes[:, 0::2].clip(0, width)
     boxes[:, 1::2] = boxes[:, 1::2].clip(0, height)
     return Detections(boxes.astype(np.float32), scores[order])
+
+
+def stretched_predict(predict_batch: PredictBatch, image: np.ndarray, stretch: float = 2.0,
+                      iou_thr: float = 0.5) -> Detections:
+    """Detect objects in ``image`` as it is, stretched ``stretch`` times wide and stretched
+    as many times tall (one batch of three views), boxes mapped back to ``image`` and merged
+    by NMS.
+
+    Some photos reach a detector squashed: a dataset that stores every photo as a 640x640
+    square, a thumbnail, a screenshot of a stretched picture. An object of fixed shape (a logo)
+    is then elongated, and a detector trained on undistorted objects misses it; in one of the
+    stretched views it has about its own shape again. The detector letterboxes each view to
+    its input, so a view keeps the object's short side at the plain view's scale.
+
+    Args:
+        predict_batch: the detector's batch call, ``list of HxWx3 BGR images -> list of
+            Detections`` in each image's pixels (as for :func:`tiled_predict`).
+        image: ``HxWx3`` BGR image.
+        stretch: how many times each stretched view is wider (or taller) than the image;
+            must be above 1.
+        iou_thr: boxes of different views overlapping this much are one object.
+
+    Returns:
+        :class:`Detections` in ``image`` pixels, clipped to it, sorted by score.
+    """
+    if not stretch > 1:
+        raise ValueError(f'stretch must be above 1, got {stretch}')
+    height, width = image.shape[:2]
+    views = [image] + [cv2.resize(image, (max(1, round(width * fx)), max(1, round(height * fy))),
+                                  interpolation=cv2.INTER_LINEAR)
+                       for fx, fy in ((stretch, 1.0), (1.0, stretch))]
+    boxes, scores = [], []
+    for view, det in zip(views, predict_batch(views)):
+        # a view is (fx, fy) times the image, rounded: its boxes shrink back by as much
+        scale = np.array([width / view.shape[1], height / view.shape[0]] * 2, np.float32)
+        boxes.append(np.asarray(det.boxes, np.float32).reshape(-1, 4) * scale)
+        scores.append(np.asarray(det.scores, np.float32).reshape(-1))
+    merged_boxes, merged_scores = merge_detections(np.concatenate(boxes), np.concatenate(scores),
+                                                   'nms', iou_thr)
+    return clip_sorted(merged_boxes, merged_scores, width, height)

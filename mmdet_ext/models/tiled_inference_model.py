@@ -13,7 +13,6 @@ from ..inference.backends.pytorch_backend import predict_network_input
 from ..inference.detections import Detections
 from ..inference.detector import predict_letterboxed
 from ..inference.preprocess import PASSIVE_TRANSFORMS, PreprocessSpec
-from ..inference.stretch import stretched_predict
 from ..inference.tiling import tiled_predict
 
 
@@ -33,11 +32,10 @@ class TiledInferenceModel(BaseTTAModel):
         module: the detector (config dict or module); its own data preprocessor is bypassed.
         spec: :class:`~mmdet_ext.inference.PreprocessSpec` fields (the detector's
             letterbox and normalisation, ``PreprocessSpec.from_config``).
-        tile_size, overlap, full_image_pass, merge, iou_thr, max_side, batch_size, min_side:
-            as in :func:`~mmdet_ext.inference.tiled_predict`.
-        stretch: the images not tiled (long side up to ``min_side``) are detected by
-            :func:`~mmdet_ext.inference.stretched_predict` with this stretch, as the service
-            does with ``ServiceSettings.stretch``; None: one pass.
+        tile_size, overlap, full_image_pass, merge, iou_thr, max_side, batch_size, min_side,
+        stretch: as in :func:`~mmdet_ext.inference.tiled_predict` (``stretch``: the images not
+            tiled are seen in stretched views, as the service does with
+            ``ServiceSettings.stretch``).
     """
 
     def __init__(self, module, spec: dict, tile_size: int = 640, overlap: float = 0.25,
@@ -50,8 +48,7 @@ class TiledInferenceModel(BaseTTAModel):
         self.spec = PreprocessSpec.from_dict(spec)
         self.tiling = dict(tile_size=tile_size, overlap=overlap, full_image_pass=full_image_pass,
                            merge=merge, iou_thr=iou_thr, max_side=max_side,
-                           batch_size=batch_size, min_side=min_side)
-        self.stretch = stretch
+                           batch_size=batch_size, min_side=min_side, stretch=stretch)
 
     def _predict_crops(self, crops: List[np.ndarray]) -> List[Detections]:
         return predict_letterboxed(partial(predict_network_input, self.module), crops, self.spec)
@@ -62,10 +59,7 @@ class TiledInferenceModel(BaseTTAModel):
         for image, sample in zip(data['inputs'], samples):
             # PackDetInputs made the loaded BGR HxWx3 photo a CxHxW tensor; undo that.
             bgr = np.ascontiguousarray(image.permute(1, 2, 0).cpu().numpy())
-            if self.stretch and max(bgr.shape[:2]) <= self.tiling['min_side']:
-                dets = stretched_predict(self._predict_crops, bgr, self.stretch)
-            else:
-                dets = tiled_predict(self._predict_crops, bgr, **self.tiling)
+            dets = tiled_predict(self._predict_crops, bgr, **self.tiling)
             sample.pred_instances = InstanceData(
                 bboxes=torch.from_numpy(dets.boxes), scores=torch.from_numpy(dets.scores),
                 labels=torch.zeros(len(dets), dtype=torch.long))

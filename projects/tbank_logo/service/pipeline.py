@@ -13,7 +13,7 @@ import numpy as np
 
 from mmdet_ext.inference.detections import Detections
 from mmdet_ext.inference.ensemble import MEMBER_SCORE_FLOOR, Ensemble
-from mmdet_ext.inference.stretch import stretched_predict
+from mmdet_ext.inference.tiling import stretched_predict, tiled_predict
 
 from .runner import Deadline
 from .settings import ServiceSettings
@@ -74,7 +74,6 @@ def predict_candidates(detector, image: np.ndarray, settings: ServiceSettings, f
     tile = tile_size(detector, settings)
     min_side, max_side = settings.tiling_sides(tile)  # tiled above min_side (0: never)
     if min_side and long_side > min_side:
-        from mmdet_ext.inference.tiling import tiled_predict
         dets = tiled_predict(batch, image, tile_size=tile,
                              overlap=settings.tile_overlap, full_image_pass=True, merge='nms',
                              iou_thr=settings.tile_iou_thr,
