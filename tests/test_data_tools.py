@@ -172,6 +172,22 @@ def test_merge_group_regex_and_cli(tmp_path, capsys):
                                     str(tmp_path / 'o3')]) == 1
 
 
+def test_merge_min_side_leaves_out_a_one_pixel_image_and_names_it(tmp_path, capsys):
+    # one of the real photos is a 1x1 image: squeezed by a training augmentation it becomes
+    # 0 pixels wide and crashes the run (2026-12-03), so training sets leave such images out
+    a = _dataset(tmp_path / 'a', {'dot.jpg': (1, 1, 1, 90), 'p1.jpg': (64, 48, 2, 90)},
+                 {'p1.jpg': [[4, 4, 20, 20]]})
+    assert _cli('merge_coco').main(['--src', str(a), '--out-dir', str(tmp_path / 'o'),
+                                    '--min-side', '8']) == 0
+    out = capsys.readouterr()
+    assert 'dot.jpg (1x1)' in out.err and '2 images -> 1 (0 duplicates dropped' in out.out
+    merged = load_coco(tmp_path / 'o' / 'annotations.json')
+    assert [im['original_file_name'] for im in merged['images']] == ['p1.jpg']
+    assert len(merged['annotations']) == 1
+    summary = merge_coco([(a / 'annotations.json', a / 'images')], tmp_path / 'o2')
+    assert summary['images_out'] == 2 and summary['too_small'] == []  # kept by default
+
+
 def test_merge_max_side_downscales_images_and_boxes(tmp_path):
     root = tmp_path / 'a'
     (root / 'images').mkdir(parents=True)

@@ -35,7 +35,7 @@ training_set() {
     "$py" tools/data/split_coco.py data/synthetic_demo/train.json --out-dir data/synthetic_subset \
       --val-fraction 0.35 --seed 0
   fi
-  "$py" tools/data/merge_coco.py --src "$1:$2" \
+  "$py" tools/data/merge_coco.py --src "$1:$2" --min-side 8 \
     --src data/synthetic_subset/val.json:data/synthetic_demo/images --out-dir "$3"
 }
 # merge_real REAL_ROOT OUT_DIR [OPTIONS]: every folder of REAL_ROOT with an annotations.json

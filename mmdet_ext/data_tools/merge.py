@@ -132,7 +132,7 @@ def _scaled_annotation(ann: dict, sx: float, sy: float) -> dict:
 def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
                dedupe: bool = True, group_regex: Optional[str] = None,
                hash_threshold: int = DEFAULT_HASH_THRESHOLD,
-               max_side: Optional[int] = None) -> dict:
+               max_side: Optional[int] = None, min_side: int = 0) -> dict:
     """Merge COCO datasets into ``out_dir/images/`` + ``out_dir/annotations.json``.
 
     Duplicate photos (across or within sources) are found by :func:`same_photo` (dHash
@@ -154,14 +154,19 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
         max_side: if given, images with a longer side are written downscaled to it (boxes
             scaled alike; ``original_width``/``original_height`` record the source size),
             which makes training on multi-megapixel photos much cheaper to decode.
+        min_side: images with a side shorter than this are left out (before duplicates are
+            looked for) and listed in ``too_small``: a training set needs this, since a
+            1-pixel image (one is among the real photos) crashes resizing augmentations
+            mid-training (an image squeezed to 0 pixels).
 
     Returns:
         Summary dict: ``images_in``, ``images_out``, ``duplicates_dropped``,
         ``duplicate_groups``, ``annotations_in``, ``annotations_out``, ``missing_files``
-        (list of paths skipped because the image file does not exist), ``per_source``.
+        (list of paths skipped because the image file does not exist), ``too_small`` (paths
+        skipped for ``min_side``), ``per_source``.
     """
     out_dir = Path(out_dir)
-    entries, cat_names, missing, per_source = [], [], [], {}
+    entries, cat_names, missing, too_small, per_source = [], [], [], [], {}
     for src_idx, (json_path, images_dir) in enumerate(sources):
         coco, images_dir = load_coco(json_path), Path(images_dir)
         src_name = Path(json_path).resolve().parent.name or f'source{src_idx}'
@@ -179,6 +184,9 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
             w, h = im.get('width'), im.get('height')
             if not w or not h:
                 w, h = read_image_size(path)
+            if min(w, h) < min_side:
+                too_small.append(f'{path} ({w}x{h})')
+                continue
             entries.append(dict(image=im, path=path, source=src_name, src_idx=src_idx,
                                 anns=anns.get(im['id'], []), cats=cats, w=w, h=h,
                                 sig=image_signature(path),
@@ -241,9 +249,10 @@ def merge_coco(sources: Sequence[Tuple[PathLike, PathLike]], out_dir: PathLike,
                     'category_id': cat_id[e['cats'][ann['category_id']]],
                     'area': ann.get('area', bw * bh), 'iscrowd': ann.get('iscrowd', 0)})
     save_coco(merged, out_dir / 'annotations.json')
-    return {'images_in': len(entries) + len(missing), 'images_out': len(merged['images']),
+    return {'images_in': len(entries) + len(missing) + len(too_small),
+            'images_out': len(merged['images']),
             'duplicates_dropped': len(entries) - len(merged['images']),
             'duplicate_groups': sum(len(m) > 1 for m in clusters.values()),
             'annotations_in': sum(len(e['anns']) for e in entries),
             'annotations_out': len(merged['annotations']),
-            'missing_files': missing, 'per_source': per_source}
+            'missing_files': missing, 'too_small': too_small, 'per_source': per_source}

@@ -46,6 +46,9 @@ def main(argv=None) -> int:
     parser.add_argument('--max-side', type=int, default=None,
                         help='write images with a longer side downscaled to this many pixels '
                         '(boxes scaled alike)')
+    parser.add_argument('--min-side', type=int, default=0,
+                        help='leave out images with a side shorter than this many pixels '
+                        '(a training set: a 1-pixel image crashes resizing augmentations)')
     args = parser.parse_args(argv)
     try:
         if args.group_regex:
@@ -53,7 +56,7 @@ def main(argv=None) -> int:
         sources = [parse_src(s) for s in args.src]
         s = merge_coco(sources, args.out_dir, dedupe=not args.no_dedupe,
                        group_regex=args.group_regex, hash_threshold=args.hash_threshold,
-                       max_side=args.max_side)
+                       max_side=args.max_side, min_side=args.min_side)
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
@@ -65,6 +68,9 @@ def main(argv=None) -> int:
     if s['missing_files']:
         print(f'warning: {len(s["missing_files"])} image file(s) not found, skipped, e.g. '
               f'{s["missing_files"][0]}', file=sys.stderr)
+    if s['too_small']:
+        print(f'warning: {len(s["too_small"])} image(s) with a side under {args.min_side} px '
+              f'left out, e.g. {", ".join(s["too_small"][:3])}', file=sys.stderr)
     return 0
 
 
