@@ -153,10 +153,11 @@ def test_real_stages_skip_finished_resume_interrupted_and_train_fresh(tmp_path):
     assert calls(stage)[-1] == f'tools/train.py CFG --work-dir {work} --resume --cfg-options a=1'
     (work / 'epoch_3.pth').write_bytes(b'')
     assert len(calls(stage)) == 2  # finished: not called again
-    # training_set merges the real split with the synthetic third, unless that is done.
+    # training_set merges the real split with the synthetic third, unless that is done,
+    # leaving out degenerate images (a 1x1 real photo crashed a training run)
     out_dir = tmp_path / 'train_set'
     merge = f'training_set R.json IMG {out_dir}'
-    assert calls(merge)[-1] == ('tools/data/merge_coco.py --src R.json:IMG --src '
+    assert calls(merge)[-1] == ('tools/data/merge_coco.py --src R.json:IMG --min-side 8 --src '
                                 'data/synthetic_subset/val.json:data/synthetic_demo/images '
                                 f'--out-dir {out_dir}')
     before = len(calls(stage))
