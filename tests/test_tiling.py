@@ -367,3 +367,10 @@ def test_stretched_views_find_a_squashed_object_where_it_is():
     assert stretched_predict(det.predict_batch_raw, square).boxes.tolist() == [[30, 20, 50, 40]]
     with pytest.raises(ValueError, match='stretch must be above 1'):
         stretched_predict(det.predict_batch_raw, image, stretch=1.0)
+
+
+def test_tiled_inference_model_refuses_a_stretch_of_one_when_built():
+    """A config with ``stretch=1`` fails when the model is built, not at its first photo."""
+    from mmdet_ext.models.tiled_inference_model import TiledInferenceModel
+    with pytest.raises(ValueError, match='stretch must be above 1, got 1'):
+        TiledInferenceModel(module=dict(type='not built'), spec={}, stretch=1)

@@ -257,6 +257,13 @@ def clip_sorted(boxes: np.ndarray, scores: np.ndarray, width: int, height: int) 
     return Detections(boxes.astype(np.float32), scores[order])
 
 
+def check_stretch(stretch: Optional[float]) -> None:
+    """Raise ``ValueError`` unless ``stretch`` is ``None`` (no stretched views) or above 1
+    (a stretch of 1 or less would only repeat or squash the plain view)."""
+    if stretch is not None and not stretch > 1:
+        raise ValueError(f'stretch must be above 1, got {stretch}')
+
+
 def stretched_predict(predict_batch: PredictBatch, image: np.ndarray, stretch: float = 2.0,
                       iou_thr: float = 0.5) -> Detections:
     """Detect objects in ``image`` as it is, stretched ``stretch`` times wide and stretched
@@ -280,8 +287,7 @@ def stretched_predict(predict_batch: PredictBatch, image: np.ndarray, stretch: f
     Returns:
         :class:`Detections` in ``image`` pixels, clipped to it, sorted by score.
     """
-    if not stretch > 1:
-        raise ValueError(f'stretch must be above 1, got {stretch}')
+    check_stretch(stretch)
     height, width = image.shape[:2]
     views = [image] + [cv2.resize(image, (max(1, round(width * fx)), max(1, round(height * fy))),
                                   interpolation=cv2.INTER_LINEAR)

@@ -13,7 +13,7 @@ from ..inference.backends.pytorch_backend import predict_network_input
 from ..inference.detections import Detections
 from ..inference.detector import predict_letterboxed
 from ..inference.preprocess import PASSIVE_TRANSFORMS, PreprocessSpec
-from ..inference.tiling import tiled_predict
+from ..inference.tiling import check_stretch, tiled_predict
 
 
 @MODELS.register_module()
@@ -42,8 +42,7 @@ class TiledInferenceModel(BaseTTAModel):
                  full_image_pass: bool = True, merge: str = 'nms', iou_thr: float = 0.5,
                  max_side: Optional[int] = None, batch_size: Optional[int] = 8,
                  min_side: int = 0, stretch: Optional[float] = None, data_preprocessor=None):
-        if stretch is not None and not stretch > 1:
-            raise ValueError(f'stretch must be above 1, got {stretch}')
+        check_stretch(stretch)  # a bad config fails when the model is built
         super().__init__(module, data_preprocessor)
         self.spec = PreprocessSpec.from_dict(spec)
         self.tiling = dict(tile_size=tile_size, overlap=overlap, full_image_pass=full_image_pass,
