@@ -217,7 +217,8 @@ def test_tiles_smaller_than_the_network_input_set_the_tiling_defaults():
         assert s.detect(img).json()['inference_path'] == 'tiled'
         assert s.detect(T.encode(T.blob_image(size=(96, 64), box=(10, 10, 30, 30)), 'PNG')
                         ).json()['inference_path'] == 'full'  # not above 2x the tile
-    assert len(det.images_seen) == len(tile_grid(192, 128, 48, 0.25)) + 1 + 1
+    # + the untiled image's three views (as it is, 2x wide, 2x tall: the default stretch)
+    assert len(det.images_seen) == len(tile_grid(192, 128, 48, 0.25)) + 1 + 3
     det.images_seen.clear()
     det.tile_size = 48  # the detector's own tile size (Detector.tile_size) is the default
     with serve(det, tile_max_side=600) as s:
@@ -233,9 +234,9 @@ def test_stretch_finds_a_logo_squashed_with_its_photo_in_untiled_images():
     photo's pixels. Tiled images keep their path."""
     det = T.BlobDetector(input_size=(64, 64), max_aspect=1.3)
     img = T.encode(T.blob_image(size=(120, 80), box=(30, 20, 70, 40)), 'PNG')
-    with serve(det) as s:
+    with serve(det, stretch=None) as s:  # one pass
         assert s.detect(img).json()['detections'] == []
-    with serve(det, stretch=2.0, resize_max_side=60) as s:
+    with serve(det, resize_max_side=60) as s:  # the default: stretched 2x
         body = s.detect(img).json()
         big = T.encode(T.blob_image(size=(600, 400), box=(500, 300, 512, 312)), 'PNG')
         assert s.detect(big).json()['inference_path'] == 'tiled'
@@ -272,7 +273,7 @@ def test_an_ensemble_runs_each_member_on_its_own_tiles_and_answers_the_fused_sco
 
 def test_untiled_images_are_downscaled_to_the_max_side_and_boxes_scaled_back():
     det = T.BlobDetector()
-    with serve(det, tile_min_side=0, resize_max_side=100) as s:
+    with serve(det, tile_min_side=0, resize_max_side=100, stretch=None) as s:
         img = T.blob_image(size=(400, 200), box=(100, 50, 200, 150))
         body = s.detect(T.encode(img, 'PNG')).json()
     assert body['inference_path'] == 'resized' and det.images_seen == [(50, 100)]
@@ -299,8 +300,8 @@ def test_verifier_decides_for_boxes_in_its_band():
 
 
 def test_timeout_answers_504_logs_it_and_drops_the_late_result(caplog):
-    slow = T.BlobDetector(latency_s=1.0)
-    with serve(slow, timeout_s=0.25, worker_threads=1, queue_size=0) as s:
+    slow = T.BlobDetector(latency_s=1.0)  # one pass (no stretched views): 1 s a request
+    with serve(slow, timeout_s=0.25, worker_threads=1, queue_size=0, stretch=None) as s:
         start = time.perf_counter()
         body = assert_error(s.detect(T.valid_uploads()['png']), 504)
         assert time.perf_counter() - start < 0.9
@@ -440,6 +441,12 @@ def test_serve_cli_maps_its_options_and_refuses_a_missing_model(capsys):
     s = build_settings(args)
     assert (s.timeout_s, s.queue_size, s.max_upload_bytes, s.retrain_dir, s.tile_min_side) == (
         3, 2, 1024 ** 2, 'x', 0)
+    assert s.stretch == 2  # the service's default: stretched views, unless asked otherwise
+    assert build_settings(parse_args(['--model', 'fake', '--no-stretch'])).stretch is None
+    assert build_settings(parse_args(['--model', 'fake', '--stretch', '3'])).stretch == 3
+    ensemble = ['--model', 'a.onnx', '--model', 'b.onnx', '--score-thr', '0.4']
+    assert build_settings(parse_args(ensemble)).stretch is None  # as its threshold was calibrated
+    assert build_settings(parse_args([*ensemble, '--stretch', '2'])).stretch == 2
     assert main(['--model', 'missing.onnx']) == 1
     assert 'not found' in capsys.readouterr().err
     assert main(['--model', 'fake', '--stretch', '1']) == 1

@@ -182,8 +182,9 @@ def test_service_tiling_options_are_the_services_own_path():
                          text=True).stdout
     low, high = ServiceSettings().tiling_sides(960)
     assert (low, high) == (1920, 3840)  # tiled above 2x the tile, after shrinking to 4x
+    assert ServiceSettings().stretch == 2  # stretched views, adopted 2026-12-04
     assert out.split() == ['--tile-size', '960', '--tile-min-side', str(low),
-                           '--tile-max-side', str(high)]
+                           '--tile-max-side', str(high), '--stretch', '2']
     assert ServiceSettings(tile_min_side=0, tile_max_side=1000).tiling_sides(960) == (0, 1000)
 
 

@@ -85,9 +85,9 @@ fold_saved() {
   done
 }
 # predict_all CONFIG CHECKPOINT FOLD: one pass (preds), tiled (preds_tiled: tiles of side S,
-# tile_size CONFIG), the service's path on the photos at their own size (preds_service), and
-# that path with --stretch 2 (preds_service_stretch; not needed for a fold to count as done, so
-# the folds saved before it are not trained again).
+# tile_size CONFIG) and the service's path on the photos at their own size (preds_service; with
+# stretched views since 2026-12-04: the folds saved before have none, and their estimates are
+# complete. The geometric folds' preds_service_stretch.json are the views' rule's evidence).
 predict_all() {
   local size service  # assigned apart from `local`, so that a failing call stops the script
   size=$(tile_size "$1")
@@ -95,9 +95,6 @@ predict_all() {
   predict "$@" preds "$data"
   predict "$@" preds_tiled "$data" --tile-size "$size"
   predict "$@" preds_service "$full" $service
-  # beside the protocol, for the stretch rule of benchmarks/real_model_kfold.md (2026-12-03):
-  # the service's path with its photos not tiled also detected stretched 2x wide and 2x tall
-  predict "$@" preds_service_stretch "$full" $service --stretch 2
 }
 first=0
 if [ -z "$suffix" ]; then  # make real's recipe: its model is fold 0's

@@ -79,9 +79,11 @@ for name in names:
 }
 # service_tiling TILE: tools/test.py's options for the service's path with tiles of side TILE,
 # as the service's defaults resolve them (ServiceSettings.tiling_sides: tiled above 2 TILE after
-# shrinking to 4 TILE).
+# shrinking to 4 TILE; the photos not tiled seen in stretched views too, ServiceSettings.stretch).
 service_tiling() {
   "$py" -W ignore -c "from projects.tbank_logo.service.settings import ServiceSettings
-low, high = ServiceSettings().tiling_sides($1)
-print('--tile-size $1 --tile-min-side', low, '--tile-max-side', high)"
+settings = ServiceSettings()
+low, high = settings.tiling_sides($1)
+stretch = ['--stretch', f'{settings.stretch:g}'] if settings.stretch else []
+print('--tile-size $1 --tile-min-side', low, '--tile-max-side', high, *stretch)"
 }

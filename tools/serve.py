@@ -47,9 +47,14 @@ def parse_args(argv=None):
                         '4x the tile size)')
     g.add_argument('--resize-max-side', type=int, default=1600,
                    help='downscale untiled images to this longer side')
-    g.add_argument('--stretch', type=float,
-                   help='also detect untiled images stretched this many times wide and as many '
-                        'times tall, for logos squashed with their photo (3 passes, not 1)')
+    stretch = g.add_mutually_exclusive_group()
+    stretch.add_argument('--stretch', type=float,
+                         help='also detect untiled images stretched this many times wide and as '
+                              'many times tall, for logos squashed with their photo (3 passes, '
+                              "not 1; default: the service's, 2, for one model; none for an "
+                              'ensemble, whose --score-thr was calibrated without them)')
+    stretch.add_argument('--no-stretch', action='store_true',
+                         help='one pass for untiled images')
     g = p.add_argument_group('retrain pool')
     g.add_argument('--retrain-dir', help='save uncertain images and predictions here')
     g.add_argument('--retrain-band', type=float, nargs=2, default=(0.2, 0.6),
@@ -80,6 +85,10 @@ def load_verifier(args):
 
 def build_settings(args, verifier=None):
     from projects.tbank_logo.service import ServiceSettings
+    # An ensemble's fused threshold was calibrated with its members' untiled images seen in one
+    # pass (benchmarks/real_model_kfold.md): it gets stretched views only when asked for.
+    default_stretch = ServiceSettings.stretch if len(args.model) == 1 else None
+    stretch = default_stretch if args.stretch is None else args.stretch
     return ServiceSettings(
         verifier_band=verifier.band if verifier is not None else (None, 1.0),
         timeout_s=args.timeout, worker_threads=args.worker_threads, queue_size=args.queue,
@@ -87,7 +96,7 @@ def build_settings(args, verifier=None):
         max_pixels=int(args.max_megapixels * 1e6), tile_size=args.tile_size,
         tile_min_side=args.tile_min_side,
         tile_max_side=args.tile_max_side, resize_max_side=args.resize_max_side,
-        stretch=args.stretch,
+        stretch=None if args.no_stretch else stretch,
         retrain_dir=args.retrain_dir, retrain_band=tuple(args.retrain_band),
         retrain_max_files=args.retrain_max_files,
         retrain_max_bytes=int(args.retrain_max_mb * 1024 ** 2))
