@@ -59,11 +59,8 @@ def data_samples(gt, preds):
     return samples
 
 
-@pytest.mark.parametrize('seed,crowd', [(0, False), (1, False), (2, False), (0, True),
-                                        (4, True)])
-def test_map_equals_pycocotools(seed, crowd):
-    gt, preds = random_case(seed, crowd=crowd)
-    ours = evaluate_detections(results_from_coco(gt, preds))['summary']
+def pycocotools_map(gt, preds):
+    """``(mAP@0.5:0.95, mAP@0.5)`` by pycocotools' COCOeval."""
     coco = COCO()
     coco.dataset = gt
     with contextlib.redirect_stdout(io.StringIO()):
@@ -72,8 +69,34 @@ def test_map_equals_pycocotools(seed, crowd):
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
-    assert ours['mAP'] == pytest.approx(ev.stats[0], abs=1e-12)
-    assert ours['mAP50'] == pytest.approx(ev.stats[1], abs=1e-12)
+    return ev.stats[0], ev.stats[1]
+
+
+@pytest.mark.parametrize('seed,crowd', [(0, False), (1, False), (2, False), (0, True),
+                                        (4, True)])
+def test_map_equals_pycocotools(seed, crowd):
+    gt, preds = random_case(seed, crowd=crowd)
+    ours = evaluate_detections(results_from_coco(gt, preds))['summary']
+    assert (ours['mAP'], ours['mAP50']) == pytest.approx(pycocotools_map(gt, preds), abs=1e-12)
+
+
+def test_map_by_attribute_equals_pycocotools_on_that_attributes_images():
+    """Each value of an image attribute (a scene, a source folder) gets the mAP pycocotools
+    gives its images alone, not a share of the pooled ranking."""
+    gt, preds = random_case(1, num_images=16)
+    images = {img['id']: img for img in gt['images']}
+    report = evaluate_detections(results_from_coco(gt, preds),
+                                 image_attributes={'scene': {i: im['scene']
+                                                             for i, im in images.items()}})
+    maps = set()
+    for scene, row in report['by_attribute']['scene'].items():
+        ids = {i for i, im in images.items() if im['scene'] == scene}
+        part = dict(gt, images=[images[i] for i in sorted(ids)],
+                    annotations=[a for a in gt['annotations'] if a['image_id'] in ids])
+        expected = pycocotools_map(part, [p for p in preds if p['image_id'] in ids])
+        assert (row['mAP'], row['mAP50']) == pytest.approx(expected, abs=1e-12), scene
+        maps.add(round(row['mAP50'], 6))
+    assert len(maps) == 2  # the two scenes rank differently: not one pooled number twice
 
 
 @pytest.mark.parametrize('crowd', [False, True])

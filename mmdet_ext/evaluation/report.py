@@ -49,8 +49,9 @@ def evaluate_detections(results: List[dict],
     """Evaluate per-image results (``img_id``, ``width``, ``height``, ``pred_boxes``,
     ``pred_scores``, ``gt_boxes``, optionally ``ignore_boxes``; boxes xyxy). Returns a report
     dict with ``summary`` (flat scalars), ``by_size``, ``by_aspect`` (boxes by long side over
-    short side, :data:`~.matching.ASPECT_BUCKETS`), ``by_attribute``, ``negatives`` and
-    ``curves``."""
+    short side, :data:`~.matching.ASPECT_BUCKETS`), ``by_attribute`` (P/R/F1 and, with
+    ``compute_map``, mAP per value of each image attribute, e.g. a photo's source folder),
+    ``negatives`` and ``curves``."""
     matches = MatchSet()
     for index, res in enumerate(results):
         matches.add(index, res['pred_boxes'], res['pred_scores'], res['gt_boxes'], iou_thr,
@@ -83,7 +84,10 @@ def evaluate_detections(results: List[dict],
                                if values.get(img_id) == value])
             prf = prf_subset(pooled, score_thr, pred_mask=np.isin(pooled['pred_image'], images),
                              gt_mask=np.isin(pooled['gt_image'], images))
-            table[str(value)] = dict(prf.as_dict(), num_images=len(images))
+            row = dict(prf.as_dict(), num_images=len(images))
+            if compute_map:  # ranked within the group, as pycocotools on its images alone
+                row.update(coco_map([results[i] for i in images]))
+            table[str(value)] = row
         by_attribute[attr] = table
 
     curves = {k: v.tolist() for k, v in
@@ -156,10 +160,13 @@ def format_report(report: Dict) -> str:
 
 
 def _table(title: str, rows: Dict[str, Dict], count_key: str) -> str:
-    out = [f"{title:<12} {count_key:>10} {'P':>7} {'R':>7} {'F1':>7} {'TP':>5} {'FP':>5} {'FN':>5}"]
+    with_map = any('mAP50' in r for r in rows.values())
+    out = [f"{title:<12} {count_key:>10} {'P':>7} {'R':>7} {'F1':>7} {'TP':>5} {'FP':>5} {'FN':>5}"
+           + (f" {'mAP@0.5':>8}" if with_map else '')]
     for name, r in rows.items():
         out.append(f"{name:<12} {r[count_key]:>10} {r['precision']:>7.4f} {r['recall']:>7.4f} "
-                   f"{r['f1']:>7.4f} {r['tp']:>5} {r['fp']:>5} {r['fn']:>5}")
+                   f"{r['f1']:>7.4f} {r['tp']:>5} {r['fp']:>5} {r['fn']:>5}"
+                   + (f" {r['mAP50']:>8.4f}" if with_map else ''))
     return '\n'.join(out)
 
 
