@@ -57,9 +57,10 @@ serve: install
 # when that threshold was picked.
 ENSEMBLE_THR ?= 0.362
 ENSEMBLE := hires geom
+# $(call member,NAME): the export of `make real RECIPE=NAME`
+member = work_dirs/real_cpu_$(1)_stage2/deploy/end2end.onnx
 serve-ensemble: install
-	@for r in $(ENSEMBLE); do test -f work_dirs/real_cpu_$${r}_stage2/deploy/end2end.onnx || \
-	  { echo "no work_dirs/real_cpu_$${r}_stage2/deploy/end2end.onnx: run 'make real RECIPE=$$r' first"; \
-	    exit 1; }; done
-	$(PY) tools/serve.py $(foreach r,$(ENSEMBLE),--model work_dirs/real_cpu_$(r)_stage2/deploy/end2end.onnx) \
+	@$(foreach r,$(ENSEMBLE),test -f $(call member,$(r)) || \
+	  { echo "no $(call member,$(r)): run 'make real RECIPE=$(r)' first"; exit 1; };)
+	$(PY) tools/serve.py $(foreach r,$(ENSEMBLE),--model $(call member,$(r))) \
 	  --score-thr $(ENSEMBLE_THR) --port $(PORT) $(SERVE_ARGS)
