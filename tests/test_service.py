@@ -489,3 +489,16 @@ def test_load_and_fuzz_drivers_report_on_a_live_service(live, tmp_path):
     assert report['uploads'] == 18 + len(bench.request_cases(1)) and report['health_after'] == 200
     assert report['by_kind']['oversize_upload'] == {'413': 1}
     assert report['by_kind']['wrong_field_name'] == {'422': 1}
+
+
+class FailingDetector(T.BlobDetector):
+    def predict_raw(self, image):
+        raise RuntimeError('cv2.error /io/opencv/resize.cpp:4017 inv_scale_x > 0')
+
+
+def test_a_failing_model_answers_500_with_the_request_id_not_its_message():
+    with serve(FailingDetector()) as server:
+        r = server.detect(T.valid_uploads()['png'], headers={'X-Request-ID': 'req-7'})
+    body = assert_error(r, 500)
+    assert body == {'error': 'inference failed', 'detail': 'req-7'}
+    assert 'opencv' not in r.text.lower()

@@ -121,15 +121,17 @@ def letterbox(img: np.ndarray, spec: PreprocessSpec) -> Tuple[np.ndarray, Letter
     out_w, out_h = spec.input_size
     # YOLOv5KeepRatioResize: fit the long side, 'area' when shrinking, bilinear when enlarging.
     ratio = min(max(out_w, out_h) / max(h0, w0), min(out_w, out_h) / min(h0, w0))
+    # Sides are kept at least 1 px: a 1x20000 strip would round to 0 and OpenCV would assert
+    # (MMYOLO's transforms share the bug; a photo that thin holds no logo anyway).
     if ratio != 1:
-        img = _resize(img, int(w0 * ratio), int(h0 * ratio),
+        img = _resize(img, max(1, int(w0 * ratio)), max(1, int(h0 * ratio)),
                       cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR)
     # LetterResize: fit into the output (never enlarging unless allowed), pad the rest.
     h1, w1 = img.shape[:2]
     ratio = min(out_h / h1, out_w / w1)
     if not spec.allow_scale_up:
         ratio = min(ratio, 1.0)
-    new_h, new_w = int(round(h1 * ratio)), int(round(w1 * ratio))
+    new_h, new_w = max(1, int(round(h1 * ratio))), max(1, int(round(w1 * ratio)))
     if (new_h, new_w) != (h1, w1):
         img = _resize(img, new_w, new_h, cv2.INTER_LINEAR)
     pad_h, pad_w = out_h - new_h, out_w - new_w

@@ -103,6 +103,7 @@ class ServiceState:
         self.metrics.ready.set(1)
         log.info('model loaded', extra={'fields': {
             'event': 'ready', 'seconds': round(time.perf_counter() - start, 2),
+            **(getattr(detector, 'release_info', None) or {}),
             'backend': getattr(detector, 'backend', None),
             'input_size': list(detector.input_size), 'score_thr': self.score_thr}})
 
@@ -265,7 +266,7 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
     async def unexpected_error(request: Request, exc: Exception):
         _record_error(state, 'internal')
         log.error('unhandled error', exc_info=exc)
-        return error_response(500, 'internal error', None)
+        return error_response(500, 'internal error', request_id_var.get())
 
     @app.post('/detect', response_model=DetectResponse, responses=_ERROR_RESPONSES,
               summary='Detect T-Bank logos in one image')
@@ -296,9 +297,11 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
                                'timeout') from None
         except ImageError as e:
             raise ServiceError(e.status, e.error, e.detail, f'image_{e.status}') from None
-        except Exception as e:
+        except Exception:
+            # The traceback goes to the log under the request id; library messages (OpenCV's
+            # assertions, paths) never reach the client.
             log.exception('inference failed')
-            raise ServiceError(500, 'inference failed', f'{type(e).__name__}: {e}',
+            raise ServiceError(500, 'inference failed', request_id_var.get(),
                                'inference') from None
         finally:
             state.metrics.in_flight.set(state.runner.in_flight)
@@ -328,7 +331,9 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
             detail = (f'model failed to load: {state.load_error}' if state.load_error
                       else 'model loading')
             return error_response(503, 'not ready', detail)
-        return {'status': 'ready', 'backend': getattr(det, 'backend', None),
+        info = getattr(det, 'release_info', None) or {}
+        return {'status': 'ready', 'model': info.get('model'), 'release': info.get('release'),
+                'backend': getattr(det, 'backend', None),
                 'input_size': list(det.input_size), 'score_thr': state.score_thr,
                 'in_flight': state.runner.in_flight if state.runner else 0,
                 'capacity': settings.max_in_flight}
