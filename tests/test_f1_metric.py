@@ -293,3 +293,26 @@ def test_image_attributes_break_down_by_source_folder_not_bookkeeping():
     assert set(attrs) == {'source', 'scene'}
     assert attrs['source'] == {1: 'folder_a', 2: 'folder_a', 3: 'folder_b', 4: 'folder_b',
                                5: 'folder_b'}
+
+
+def test_standalone_evaluator_writes_fp_and_fn_galleries(tmp_path):
+    """--galleries: one crop per false alarm and per missed box, at --score-thr."""
+    import cv2
+    (tmp_path / 'images').mkdir()
+    cv2.imwrite(str(tmp_path / 'images' / 'a.jpg'), np.full((120, 160, 3), 90, np.uint8))
+    gt = dict(images=[dict(id=1, file_name='a.jpg', width=160, height=120)],
+              annotations=[dict(id=1, image_id=1, category_id=1, bbox=[10, 10, 30, 30],
+                                area=900, iscrowd=0),
+                           dict(id=2, image_id=1, category_id=1, bbox=[100, 60, 20, 20],
+                                area=400, iscrowd=0)],
+              categories=[dict(id=1, name='tbank_logo')])
+    preds = [dict(image_id=1, category_id=1, bbox=[10, 10, 30, 30], score=0.9),  # hit
+             dict(image_id=1, category_id=1, bbox=[60, 80, 20, 20], score=0.8),  # false alarm
+             dict(image_id=1, category_id=1, bbox=[100, 60, 20, 20], score=0.2)]  # under thr
+    (tmp_path / 'gt.json').write_text(json.dumps(gt))
+    (tmp_path / 'pred.json').write_text(json.dumps(preds))
+    from tools.evaluate import main
+    assert main([str(tmp_path / 'gt.json'), str(tmp_path / 'pred.json'), '--score-thr', '0.5',
+                 '--galleries', str(tmp_path / 'gal')]) == 0
+    assert len(list((tmp_path / 'gal' / 'fp').iterdir())) == 1
+    assert len(list((tmp_path / 'gal' / 'fn').iterdir())) == 1

@@ -35,6 +35,11 @@ def parse_args(argv=None):
                         help='regions file (mmdet_ext.data_tools.ignore_regions): unmatched '
                         'predictions on them count for nothing (regions of other images skipped)')
     parser.add_argument('--out', help='write the full report (JSON) here')
+    parser.add_argument('--galleries',
+                        help='write FP/FN crops and overlays at --score-thr into this folder')
+    parser.add_argument('--images-dir',
+                        help="the ground truth's images, for --galleries (default: the "
+                        "folder 'images' beside GT)")
     return parser.parse_args(argv)
 
 
@@ -58,6 +63,14 @@ def main(argv=None) -> int:
     print(format_report(report))
     if args.out:
         save_report(report, args.out)
+    if args.galleries:
+        from mmdet_ext.evaluation.visualize import save_galleries
+        root = args.images_dir or osp.join(osp.dirname(args.gt), 'images')
+        for r in results:
+            r['img_path'] = osp.join(root, images[r['img_id']]['file_name'])
+        counts = save_galleries(results, args.galleries, args.score_thr, args.iou_thr)
+        print(f'galleries in {args.galleries}: ' +
+              ', '.join(f'{n} {k}' for k, n in counts.items()))
     return 0
 
 
