@@ -308,7 +308,11 @@ def test_timeout_answers_504_logs_it_and_drops_the_late_result(caplog):
         assert '0.25' in body['detail']
         # the abandoned call still holds the only slot: refused, not piled up
         assert_error(s.detect(T.valid_uploads()['png']), 503)
+        assert s.metrics()[('tbank_in_flight', ())] == 1
         time.sleep(1.0)  # the late call ends; its result is dropped and the slot freed
+        # the gauge follows the abandoned work's end, as /health does
+        assert s.metrics()[('tbank_in_flight', ())] == 0
+        assert s.client.get('/health').json()['in_flight'] == 0
         s.app.state.service.settings.timeout_s = 5  # now the slow call fits
         assert s.detect(T.valid_uploads()['png']).status_code == 200
         assert s.metrics()[('tbank_timeouts_total', ())] == 1

@@ -207,7 +207,8 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        state.runner = InferenceRunner(settings.worker_threads, settings.queue_size)
+        state.runner = InferenceRunner(settings.worker_threads, settings.queue_size,
+                                       on_change=state.metrics.in_flight.set)
         if state.detector is None:
             threading.Thread(target=state.load, args=(detector_factory,), daemon=True,
                              name='model-load').start()
@@ -283,7 +284,6 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
             raise ServiceError(413, 'upload too large',
                                f'the limit is {settings.max_upload_bytes} bytes', 'too_large')
         try:
-            state.metrics.in_flight.set(state.runner.in_flight + 1)
             image, outcome, boxes, timing = await state.runner.run(
                 lambda: _process(state, data, deadline, submitted), deadline.remaining())
         except Overloaded as e:
@@ -303,8 +303,6 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
             log.exception('inference failed')
             raise ServiceError(500, 'inference failed', request_id_var.get(),
                                'inference') from None
-        finally:
-            state.metrics.in_flight.set(state.runner.in_flight)
         m = state.metrics
         m.detections.observe(len(boxes))
         for score in outcome.detections.scores.tolist():

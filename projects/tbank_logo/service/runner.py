@@ -55,10 +55,14 @@ class InferenceRunner:
         threads: worker threads (images processed at once).
         queue_size: images that may wait for a thread; more are refused with
             :class:`Overloaded`.
+        on_change: called with :attr:`in_flight` whenever it changes, also when abandoned
+            work ends long after its request was answered (the service's gauge).
     """
 
-    def __init__(self, threads: int = 1, queue_size: int = 8):
+    def __init__(self, threads: int = 1, queue_size: int = 8,
+                 on_change: Optional[Callable[[int], None]] = None):
         self.capacity = threads + queue_size
+        self._on_change = on_change or (lambda n: None)
         self._admitted = 0
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
@@ -88,6 +92,7 @@ class InferenceRunner:
     def _release(self, _future=None) -> None:
         with self._lock:
             self._admitted -= 1
+            self._on_change(self._admitted)
 
     def submit(self, fn: Callable[[], object]) -> Future:
         """Queue ``fn``; raise :class:`Overloaded` when no slot is free."""
@@ -96,6 +101,7 @@ class InferenceRunner:
                 raise Overloaded(f'{self._admitted} images in progress (capacity '
                                  f'{self.capacity})')
             self._admitted += 1
+            self._on_change(self._admitted)
         future: Future = Future()
         future.add_done_callback(self._release)  # also on cancel: the slot is free again
         self._jobs.put((future, fn))
