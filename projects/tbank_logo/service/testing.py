@@ -206,6 +206,9 @@ def _bitflip(rng, data: bytes) -> bytes:
 _MAGIC = {'jpeg': b'\xff\xd8\xff', 'png': b'\x89PNG\r\n\x1a\n', 'bmp': b'BM',
           'webp': b'RIFF\x00\x00\x00\x00WEBP'}
 _REFUSED = frozenset({400, 413, 415})
+#: ``(width, height)`` of valid images that once got a 500 (a side resized to 0 px).
+EXTREME_SHAPES = ((1, 20000), (20000, 1), (2, 20000), (20000, 2), (20000, 16), (16, 20000),
+                  (1601, 3), (3, 1601), (161, 1), (321, 2), (640, 1), (1, 640), (1, 1))
 
 
 def malformed_uploads(n: int = 500, seed: int = 0,
@@ -214,7 +217,8 @@ def malformed_uploads(n: int = 500, seed: int = 0,
 
     Kinds: empty file, truncated and bit-flipped files of each accepted type, random bytes
     with and without an accepted signature, refused formats, header bombs (PNG, JPEG, BMP)
-    and a real PNG bomb, tiny valid files and odd valid ones (EXIF with a wrong orientation).
+    and a real PNG bomb, tiny valid files and odd valid ones (EXIF with a wrong orientation,
+    :data:`EXTREME_SHAPES`).
     A bit-flipped file may still be a valid image (200) or declare a huge size (413).
     """
     rng = np.random.default_rng(seed)
@@ -227,7 +231,12 @@ def malformed_uploads(n: int = 500, seed: int = 0,
     exif_odd = exif_rotated_jpeg(blob_image(), orientation=9)
 
     def make(i: int) -> Case:
-        k = i % 9
+        k = i % 10
+        if k == 9:  # a valid image of an extreme shape: every side rounds to 0 px somewhere
+            w, h = EXTREME_SHAPES[int(rng.integers(len(EXTREME_SHAPES)))]
+            fmt = ('PNG', 'JPEG')[int(rng.integers(2))]  # compressed: under any upload limit
+            image = Image.fromarray(np.full((h, w, 3), int(rng.integers(0, 256)), np.uint8))
+            return Case(f'shape_{w}x{h}_{fmt.lower()}', encode(image, fmt), frozenset({200}))
         name = sorted(originals)[int(rng.integers(len(originals)))]
         if k == 0:
             return Case('empty', b'', frozenset({400}))
