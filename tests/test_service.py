@@ -14,6 +14,7 @@ import httpx
 import numpy as np
 import pytest
 import uvicorn
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from mmdet_ext.inference.tiling import tile_grid
@@ -108,6 +109,17 @@ def test_every_accepted_image_kind_is_decoded_to_the_same_box(live):
         if r.status_code != 200 or [d['bbox'] for d in r.json()['detections']] != [BOX]:
             wrong[kind] = r.text
     assert not wrong
+
+
+def test_heic_is_read_upright_and_avif_is_refused_by_name(live):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated 90 degrees clockwise, as in the JPEG test below
+    body = live.detect(T.heic(T.blob_image(), exif=exif.tobytes())).json()
+    assert (body['width'], body['height']) == (64, 96)
+    assert body['detections'][0]['bbox'] == {'x_min': 34, 'y_min': 20, 'x_max': 54,
+                                             'y_max': 50}
+    refused = assert_error(live.detect(T.other_formats()['avif']), 415)
+    assert 'AVIF' in refused['detail'] and 'HEIC' in refused['detail']
 
 
 def test_exif_orientation_is_applied_before_detection(live):

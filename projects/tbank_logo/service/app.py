@@ -178,7 +178,7 @@ def _save_uncertain(state: ServiceState, image, outcome, request_id: str) -> Non
 _ERROR_RESPONSES = {
     400: {'model': ErrorResponse, 'description': 'unreadable, truncated or empty image'},
     413: {'model': ErrorResponse, 'description': 'upload or image dimensions over the limits'},
-    415: {'model': ErrorResponse, 'description': 'not JPEG, PNG, BMP or WEBP (by content)'},
+    415: {'model': ErrorResponse, 'description': 'not JPEG, PNG, BMP, WEBP or HEIC (by content)'},
     422: {'model': ErrorResponse, 'description': 'missing or malformed `file` field'},
     500: {'model': ErrorResponse, 'description': 'the detector failed'},
     503: {'model': ErrorResponse, 'description': 'model not loaded yet, or overloaded'},
@@ -272,7 +272,7 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
     @app.post('/detect', response_model=DetectResponse, responses=_ERROR_RESPONSES,
               summary='Detect T-Bank logos in one image')
     async def detect_endpoint(request: Request, file: UploadFile = File(
-            ..., description='the image: JPEG, PNG, BMP or WEBP (told by content)')):
+            ..., description='the image: JPEG, PNG, BMP, WEBP or HEIC (told by content)')):
         submitted = time.perf_counter()
         deadline = Deadline(settings.timeout_s)  # the upload is in: the image's clock starts
         if state.detector is None:

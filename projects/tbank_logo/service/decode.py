@@ -10,9 +10,13 @@ from typing import Optional
 import numpy as np
 from PIL import Image, ImageOps
 
-ACCEPTED = ('JPEG', 'PNG', 'BMP', 'WEBP')
+ACCEPTED = ('JPEG', 'PNG', 'BMP', 'WEBP', 'HEIC')
 # Formats Pillow may report for an accepted signature (MPO: a JPEG with several pictures).
-_PIL_FORMATS = {'JPEG': {'JPEG', 'MPO'}, 'PNG': {'PNG'}, 'BMP': {'BMP', 'DIB'}, 'WEBP': {'WEBP'}}
+_PIL_FORMATS = {'JPEG': {'JPEG', 'MPO'}, 'PNG': {'PNG'}, 'BMP': {'BMP', 'DIB'}, 'WEBP': {'WEBP'},
+                'HEIC': {'HEIF'}}
+# ISO-BMFF major brands of HEIF stills and sequences (iPhone photos are 'heic'); AVIF ('avif')
+# is another codec in the same box format and stays refused.
+_HEIF_BRANDS = (b'heic', b'heix', b'heim', b'heis', b'hevc', b'hevx', b'mif1', b'msf1')
 # Recognised but refused types, so that the error can name them.
 _OTHER_SIGNATURES = (
     (b'GIF87a', 'GIF'), (b'GIF89a', 'GIF'), (b'II*\x00', 'TIFF'), (b'MM\x00*', 'TIFF'),
@@ -54,12 +58,26 @@ def sniff_type(data: bytes) -> Optional[str]:
         return 'BMP'
     if data[:4] == b'RIFF' and data[8:12] == b'WEBP':
         return 'WEBP'
+    if data[4:8] == b'ftyp' and data[8:12] in _HEIF_BRANDS:
+        return 'HEIC'
     return None
 
 
+def _register_heif() -> None:
+    """Teach Pillow HEIF (``pillow-heif``), on the first HEIC upload only: the import loads
+    libheif. Its decoder applies the file's rotation and mirroring itself, and clears the EXIF
+    orientation it turned into them, so the upright image comes out as for a JPEG."""
+    try:
+        import pillow_heif
+    except ImportError:
+        raise UnsupportedImageType('HEIC needs the pillow-heif package on the server '
+                                   '(pip install pillow-heif)') from None
+    pillow_heif.register_heif_opener()
+
+
 def _describe_other(data: bytes) -> str:
-    if data[4:12] in (b'ftypheic', b'ftypheix', b'ftypmif1', b'ftypavif'):
-        return 'HEIC/AVIF'
+    if data[4:8] == b'ftyp':
+        return 'AVIF' if data[8:12] == b'avif' else f'ISO-BMFF ({data[8:12]!r})'
     head = data[:16].lstrip()
     for magic, name in _OTHER_SIGNATURES:
         if head.startswith(magic):
@@ -93,7 +111,7 @@ def decode_image(data: bytes, max_pixels: int = 40_000_000,
 
     Raises:
         CorruptImage: empty, truncated or otherwise undecodable data.
-        UnsupportedImageType: not JPEG, PNG, BMP or WEBP by its magic bytes.
+        UnsupportedImageType: not JPEG, PNG, BMP, WEBP or HEIC by its magic bytes.
         ImageTooLarge: the header's size is above ``max_pixels`` or ``max_side``.
     Returns ``(H, W, 3)`` BGR ``uint8``, C-contiguous.
     """
@@ -103,6 +121,8 @@ def decode_image(data: bytes, max_pixels: int = 40_000_000,
     if kind is None:
         raise UnsupportedImageType(f'detected type: {_describe_other(data)}; accepted: '
                                    f'{", ".join(ACCEPTED)}')
+    if kind == 'HEIC':
+        _register_heif()
     try:
         img = Image.open(io.BytesIO(data), formats=sorted(_PIL_FORMATS[kind]))
     except Image.DecompressionBombError as e:

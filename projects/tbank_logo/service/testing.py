@@ -79,6 +79,13 @@ def encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
     return buf.getvalue()
 
 
+def heic(img: Image.Image, **kwargs) -> bytes:
+    """``img`` as a lossless HEIC (an iPhone's format), through ``pillow-heif``."""
+    import pillow_heif
+    pillow_heif.register_heif_opener()
+    return encode(img, 'HEIF', quality=-1, **kwargs)
+
+
 def exif_rotated_jpeg(img: Image.Image, orientation: int = 6) -> bytes:
     """A JPEG storing ``img`` as is, tagged to be shown rotated (6: 90 degrees clockwise)."""
     exif = Image.Exif()
@@ -158,6 +165,7 @@ def valid_uploads(box=(20, 10, 50, 30), size=(96, 64)) -> Dict[str, bytes]:
         'png_animated': encode(animated[0], 'PNG', save_all=True,
                                append_images=animated[1:], duration=100),
         'bmp': encode(img, 'BMP'),
+        'heic': heic(img),
         'bmp_1bit': encode(img.convert('1'), 'BMP'),
         'bmp_palette': encode(img.convert('P'), 'BMP'),
         'webp': encode(img, 'WEBP', lossless=True),
@@ -177,7 +185,7 @@ def other_formats() -> Dict[str, bytes]:
         'pdf': encode(img, 'PDF'),
         'ico': encode(img, 'ICO'),
         'svg': b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>',
-        'heic': b'\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic' + b'\x00' * 64,
+        'avif': b'\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1avif' + b'\x00' * 64,
         'text': b'this is not an image\n' * 4,
         'zip': b'PK\x03\x04' + b'\x00' * 60,
     }
