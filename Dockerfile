@@ -7,11 +7,12 @@
 #           --build-arg TORCH_SPEC='torch==2.13.0 --index-url https://download.pytorch.org/whl/cu124' \
 #           --build-arg FORCE_CUDA=1 .
 #         (add --build-arg EXTRA_PIP=tensorrt to serve TensorRT .engine files)
-#   run:  docker run --rm -p 8000:8000 -v "$PWD/work_dirs/demo:/models:ro" tbank-logo \
-#           --model /models/deploy/end2end.onnx
-#         GPU: docker run --rm --gpus all ... tbank-logo:gpu --model /models/... --device cuda
-# Arguments after the image name go to tools/serve.py (see `--help`); the model is mounted,
-# not baked in. The retrain pool, when used, needs a writable volume (--retrain-dir /pool).
+#   run:  docker run --rm -p 8000:8000 tbank-logo      # the release in weights/ (copied in)
+#         another model, mounted: docker run --rm -p 8000:8000 \
+#           -v "$PWD/work_dirs/demo:/models:ro" tbank-logo --model /models/deploy/end2end.onnx
+#         GPU: docker run --rm --gpus all ... tbank-logo:gpu --device cuda
+# Arguments after the image name go to tools/serve.py (see `--help`); the release in weights/
+# is part of the image (COPY . . below) and checked against its manifest when it loads. The retrain pool, when used, needs a writable volume (--retrain-dir /pool).
 ARG BASE=python:3.11-slim
 FROM ${BASE}
 
@@ -54,4 +55,3 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s \
     CMD ["/opt/venv/bin/python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 ENTRYPOINT ["/opt/venv/bin/python", "tools/serve.py", "--host", "0.0.0.0", "--port", "8000"]
-CMD ["--model", "/models/deploy/end2end.onnx"]

@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo real real-kfold real-ensemble clean-demo serve serve-ensemble
+.PHONY: install test demo real real-kfold real-ensemble release-train release clean-demo serve
 
 install: $(STAMP)
 
@@ -40,27 +40,22 @@ real-ensemble: install
 clean-demo:
 	rm -rf data/synthetic_demo work_dirs/demo
 
+# The release in weights/ (tracked; weights/README.md). `make release-train RECIPE=NAME` trains
+# one member on every real photo (two stages of under 90 min, resumable; after `demo`);
+# `make release [RELEASE_MEMBERS="hires geom"]` exports the trained members into weights/ with
+# the threshold of their k-fold predictions, ensemble.json and manifest.json.
+release-train: install
+	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/train_release.sh
+RELEASE_MEMBERS ?= geom
+release: install
+	RELEASE_MEMBERS="$(RELEASE_MEMBERS)" PYTHON=$(PY) bash tools/build_release.sh
+
 # `make serve [MODEL=...] [CONFIG=...] [PORT=...] [SERVE_ARGS='--timeout 8 ...']`: the
-# detection service on the demo model exported by `make demo` (ONNX Runtime, with its calibrated
-# threshold); any Detector model works: .onnx, .engine, or a .pth with CONFIG.
-MODEL ?= work_dirs/demo/deploy/end2end.onnx
-CONFIG ?= configs/yolov8_n_tbank_demo_cpu.py
+# detection service on the release in weights/ (its members, threshold and path, checked
+# against weights/manifest.json); MODEL=work_dirs/demo/deploy/end2end.onnx serves the demo
+# model instead (any Detector model: .onnx, .engine, or a .pth with CONFIG).
 PORT ?= 8000
 serve: install
-	@test -f $(MODEL) || { echo "no model at $(MODEL): run 'make demo' first"; exit 1; }
-	$(PY) tools/serve.py --model $(MODEL) --config $(CONFIG) --port $(PORT) $(SERVE_ARGS)
-
-# `make serve-ensemble [PORT=...] [SERVE_ARGS=...]`: the ensemble that meets the real-photo target
-# (benchmarks/real_model_kfold.md), once `make real RECIPE=hires` and `make real RECIPE=geom` have
-# exported its two members: served together, at the F1-best threshold of the five folds' fused
-# predictions (0.362, pooled, reviewed labels), each member's untiled images seen in one pass as
-# when that threshold was picked.
-ENSEMBLE_THR ?= 0.362
-ENSEMBLE := hires geom
-# $(call member,NAME): the export of `make real RECIPE=NAME`
-member = work_dirs/real_cpu_$(1)_stage2/deploy/end2end.onnx
-serve-ensemble: install
-	@$(foreach r,$(ENSEMBLE),test -f $(call member,$(r)) || \
-	  { echo "no $(call member,$(r)): run 'make real RECIPE=$(r)' first"; exit 1; };)
-	$(PY) tools/serve.py $(foreach r,$(ENSEMBLE),--model $(call member,$(r))) \
-	  --score-thr $(ENSEMBLE_THR) --port $(PORT) $(SERVE_ARGS)
+	@test -z "$(MODEL)" -o -f "$(MODEL)" || { echo "no model at $(MODEL)"; exit 1; }
+	$(PY) tools/serve.py $(if $(MODEL),--model $(MODEL)) $(if $(CONFIG),--config $(CONFIG)) \
+	  --port $(PORT) $(SERVE_ARGS)

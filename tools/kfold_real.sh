@@ -37,8 +37,8 @@ root=work_dirs/real_kfold$suffix
 config1=configs/yolov8_n_tbank_real_cpu$suffix.py
 config2=configs/yolov8_n_tbank_real_cpu${suffix}_stage2.py
 results=benchmarks/real_model_kfold$suffix
-source tools/real_stages.sh  # final_checkpoint, full_size_parts, service_tiling, tile_size,
-# train_stage, training_set, real_split
+source tools/real_stages.sh  # final_checkpoint, kfold_parts, service_tiling, tile_size,
+# train_stage, training_set
 
 for need in "$config1" "$config2"; do
   [ -e "$need" ] || { echo "no $need: check RECIPE"; exit 1; }
@@ -49,18 +49,13 @@ start=work_dirs/real_cpu_stage2 maker=real
 [ -n "$suffix" ] && start=work_dirs/demo/epoch_8.pth maker=demo
 [ -e "$start" ] || { echo "no $start: run 'make $maker' first"; exit 1; }
 [ -d "$real" ] || { echo "no real photos at $real (set REAL_ROOT)"; exit 1; }
-real_split "$real" "$data"
-if [ ! -f "$data/fold0_val.json" ]; then
-  "$py" tools/data/split_coco.py "$data/annotations.json" --out-dir "$data" --folds "$folds" \
-    --seed 0
-fi
+# the folds, and the same image ids, folds and labels at the photos' own size
+kfold_parts "$real" "$data" "$full" "$folds"
 "$py" -c "import json, sys
 ids = [sorted(im['id'] for im in json.load(open(p))['images']) for p in sys.argv[1:]]
 sys.exit(ids[0] != ids[1])" "$data/fold0_val.json" "$data/val.json" \
   || { echo "$data/fold0_val.json is not make real's val.json: delete the fold files"; exit 1; }
 
-# the same image ids, folds and labels at the photos' own size
-full_size_parts "$real" "$data" "$full" $(seq -f "fold%g_val" 0 $((folds - 1)))
 
 # The folds' held-out predictions are committed (tools/save_predictions.py: COCO results from
 # score 0.01): a fold predicted once is done, even on a machine that lost its checkpoints, so

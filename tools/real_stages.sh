@@ -58,6 +58,15 @@ real_split() {
   mv "$2/halves/train.json" "$2/calib.json" && mv "$2/halves/val.json" "$2/test.json"
   rmdir "$2/halves"
 }
+# kfold_parts REAL_ROOT DATA_DIR FULL_DIR FOLDS: the merged photos (real_split) cut into FOLDS
+# folds by photo (DATA_DIR/foldK_{train,val}.json, the k-fold's frozen assignment: seed 0) and
+# each fold's val part at the photos' own size (FULL_DIR/foldK_val.json); skipped where done.
+kfold_parts() {
+  real_split "$1" "$2"
+  [ -f "$2/fold0_val.json" ] ||
+    "$py" tools/data/split_coco.py "$2/annotations.json" --out-dir "$2" --folds "$4" --seed 0
+  full_size_parts "$1" "$2" "$3" $(seq -f "fold%g_val" 0 $(($4 - 1)))
+}
 # full_size_parts REAL_ROOT DATA_DIR FULL_DIR NAME...: the photos of DATA_DIR/NAME.json at their
 # own size, as the service gets them: the real folders merged once more without downscaling into
 # FULL_DIR (the same image ids; labels in original pixels), and FULL_DIR/NAME.json the same

@@ -1,11 +1,15 @@
-"""Serve the logo detector over HTTP: ``python tools/serve.py --model MODEL [--port 8000]``.
+"""Serve the logo detector over HTTP: ``python tools/serve.py [--model MODEL] [--port 8000]``.
 
-MODEL is a ``.pth`` checkpoint (with ``--config``), an ``.onnx`` file or a TensorRT
-``.engine`` (see ``mmdet_ext.inference.Detector``); ``--model`` given more than once serves
-an ensemble of those models (``mmdet_ext.inference.Ensemble``: each runs on its own path, their
-boxes fused; it needs ``--score-thr``, calibrated on fused scores). ``--model fake`` serves a
-model-free stand-in that boxes the darkest rectangle, for checking the plumbing. The model
-loads in the background: ``GET /health`` answers 503 until it is ready. API docs at ``/docs``.
+Without ``--model`` it serves the release in ``weights/`` (``--release DIR`` for another): its
+members at the threshold and on the path its ``ensemble.json`` states, each file checked
+against the sha256 in its ``manifest.json``. MODEL is a ``.pth`` checkpoint (with
+``--config``), an ``.onnx`` file or a TensorRT ``.engine`` (see
+``mmdet_ext.inference.Detector``); ``--model`` given more than once serves an ensemble of those
+models (``mmdet_ext.inference.Ensemble``: each runs on its own path, their boxes fused; it needs
+``--score-thr``, calibrated on fused scores). ``--model fake`` serves a model-free stand-in that
+boxes the darkest rectangle, for checking the plumbing. The model loads in the background:
+``GET /health`` answers 503 until it is ready, then names the model and the release version.
+API docs at ``/docs``.
 """
 import argparse
 import os.path as osp
@@ -13,12 +17,17 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
+from projects.tbank_logo.models import RELEASE_DIR, ModelChoice  # noqa: E402
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('--model', required=True, action='append',
-                   help='checkpoint, .onnx, .engine, or "fake"; repeated: an ensemble')
+    p.add_argument('--model', action='append', default=[],
+                   help='checkpoint, .onnx, .engine, or "fake"; repeated: an ensemble '
+                        '(default: the release, --release)')
+    p.add_argument('--release', default=RELEASE_DIR,
+                   help='release folder served when no --model is given')
     p.add_argument('--config', action='append',
                    help='model config (needed for a .pth checkpoint); with several --model, '
                         'none or one per model, in their order')
@@ -51,8 +60,9 @@ def parse_args(argv=None):
     stretch.add_argument('--stretch', type=float,
                          help='also detect untiled images stretched this many times wide and as '
                               'many times tall, for logos squashed with their photo (3 passes, '
-                              "not 1; default: the service's, 2, for one model; none for an "
-                              'ensemble, whose --score-thr was calibrated without them)')
+                              "not 1; default: the release's (as its threshold was chosen); "
+                              "the service's, 2, for one --model; none for an ensemble of "
+                              '--model, whose --score-thr was calibrated without them)')
     stretch.add_argument('--no-stretch', action='store_true',
                          help='one pass for untiled images')
     g = p.add_argument_group('retrain pool')
@@ -85,10 +95,7 @@ def load_verifier(args):
 
 def build_settings(args, verifier=None):
     from projects.tbank_logo.service import ServiceSettings
-    # An ensemble's fused threshold was calibrated with its members' untiled images seen in one
-    # pass (benchmarks/real_model_kfold.md): it gets stretched views only when asked for.
-    default_stretch = ServiceSettings.stretch if len(args.model) == 1 else None
-    stretch = default_stretch if args.stretch is None else args.stretch
+    stretch = model_choice(args).default_stretch() if args.stretch is None else args.stretch
     return ServiceSettings(
         verifier_band=verifier.band if verifier is not None else (None, 1.0),
         timeout_s=args.timeout, worker_threads=args.worker_threads, queue_size=args.queue,
@@ -102,38 +109,26 @@ def build_settings(args, verifier=None):
         retrain_max_bytes=int(args.retrain_max_mb * 1024 ** 2))
 
 
+def model_choice(args) -> ModelChoice:
+    return ModelChoice(models=args.model, configs=args.config or [],
+                       release_dir=args.release, score_thr=args.score_thr)
+
+
 def detector_factory(args):
     """A callable that loads the detector (run in the background after start-up)."""
     if args.model == ['fake']:
         from projects.tbank_logo.service.testing import BlobDetector
         return lambda: BlobDetector(score_thr=0.5 if args.score_thr is None else args.score_thr)
-
-    def load():
-        from mmdet_ext.inference import Detector, Ensemble
-        configs = args.config or [None] * len(args.model)
-        members = [Detector(model, config=config, device=args.device, score_thr=args.score_thr)
-                   for model, config in zip(args.model, configs)]
-        return members[0] if len(members) == 1 else Ensemble(members, args.score_thr)
-    return load
+    choice = model_choice(args)
+    return lambda: choice.load(args.device)
 
 
 def check_models(args):
-    """What is wrong with the --model / --config / --score-thr combination (None: nothing)."""
-    if args.config and len(args.config) != len(args.model):
-        return (f'{len(args.config)} --config for {len(args.model)} --model: give none or '
-                'one per model')
-    configs = args.config or [None] * len(args.model)
-    for model, config in zip(args.model, configs):
-        if model == 'fake' and len(args.model) == 1:
-            continue
-        if not osp.isfile(model):
-            return f'model file not found: {model}'
-        if model.endswith('.pth') and not config:
-            return f'the .pth checkpoint {model} needs its --config'
-    if len(args.model) > 1 and args.score_thr is None:
-        return (f'an ensemble of {len(args.model)} models needs --score-thr (calibrated on '
-                "fused scores: a member's own threshold does not carry over)")
-    return None
+    """What is wrong with the --model / --config / --score-thr / --release choice (None:
+    nothing)."""
+    if args.model == ['fake']:
+        return None
+    return model_choice(args).problem()
 
 
 def settings_problem(args):

@@ -8,6 +8,7 @@ import numpy as np
 from .detections import Detections
 from .image_io import read_image
 from .preprocess import PreprocessSpec, preprocess, to_original
+from .release import verify_listed_file
 
 DEFAULT_SCORE_THR = 0.25
 SCORE_THRESHOLD_FILE = 'score_threshold.json'  # written by ``tools/test.py --calibrate``
@@ -73,6 +74,10 @@ class Detector:
         score_thr: detections below are dropped by :meth:`predict`. None: the calibrated
             threshold stored with the model (:func:`read_score_threshold`), else 0.25.
         spec: override the preprocessing (tests use it to inject a wrong one).
+
+    A model (and its sidecar) that a release ``manifest.json`` lists, beside it or one folder
+    up, is checked against its sha256 first (:mod:`mmdet_ext.inference.release`): a changed
+    file raises :class:`~mmdet_ext.inference.release.ChecksumMismatch` naming it.
     """
 
     def __init__(self, model: str, config=None, device: str = 'cpu',
@@ -84,6 +89,9 @@ class Detector:
             raise ValueError(f'unsupported model file {model!r}: expected one of '
                              f'{sorted(_BACKENDS)}')
         self.backend = _BACKENDS[ext]
+        for path in (model, sidecar_path(model)):
+            if osp.isfile(path):
+                verify_listed_file(path)
         if isinstance(config, str):
             from mmengine.config import Config
             config = Config.fromfile(config)
