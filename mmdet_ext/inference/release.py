@@ -53,28 +53,39 @@ def read_json(path: str, what: str) -> Dict:
     return data
 
 
-def find_manifest(path: str) -> Optional[Tuple[str, str]]:
-    """``(manifest path, path relative to it)`` of the manifest that lists ``path``, looked for
-    in the file's folder and the folder above; None when no manifest lists it."""
+def _listing(path: str) -> Optional[Tuple[str, str, Dict]]:
+    """``(manifest path, path relative to it, the manifest)`` of the manifest that lists
+    ``path``, looked for in the file's folder and the folder above; None when none does."""
     path = osp.abspath(path)
     folder = osp.dirname(path)
     for root in (folder, osp.dirname(folder)):
         manifest = osp.join(root, MANIFEST)
         if osp.isfile(manifest):
             rel = osp.relpath(path, root).replace(osp.sep, '/')
-            if rel in read_json(manifest, 'release manifest').get('files', {}):
-                return manifest, rel
+            data = read_json(manifest, 'release manifest')
+            if rel in data.get('files', {}):
+                return manifest, rel, data
     return None
 
 
-def verify_file(manifest_path: str, rel: str) -> None:
-    """Check ``rel`` (relative to the manifest's folder) against the manifest.
+def find_manifest(path: str) -> Optional[Tuple[str, str]]:
+    """``(manifest path, path relative to it)`` of the manifest that lists ``path`` (see
+    :func:`_listing`); None when no manifest lists it."""
+    found = _listing(path)
+    return None if found is None else found[:2]
+
+
+def verify_file(manifest_path: str, rel: str, manifest: Optional[Dict] = None) -> None:
+    """Check ``rel`` (relative to the manifest's folder) against the manifest (``manifest``:
+    its content, when already read).
 
     Raises:
         ChecksumMismatch: the manifest does not list the file, or its size or sha256 differ.
         FileNotFoundError: the file is missing.
     """
-    entry = read_json(manifest_path, 'release manifest').get('files', {}).get(rel)
+    if manifest is None:
+        manifest = read_json(manifest_path, 'release manifest')
+    entry = manifest.get('files', {}).get(rel)
     if entry is None:
         raise ChecksumMismatch(f'{rel} is not listed in {manifest_path}')
     path = osp.join(osp.dirname(manifest_path), rel)
@@ -93,7 +104,7 @@ def verify_file(manifest_path: str, rel: str) -> None:
 def verify_listed_file(path: str) -> bool:
     """Check ``path`` against the manifest that lists it, if any (:func:`find_manifest`);
     True when one did."""
-    found = find_manifest(path)
+    found = _listing(path)
     if found is not None:
         verify_file(*found)
     return found is not None
@@ -115,7 +126,7 @@ class Release:
         self.root = root
         self.manifest_path = osp.join(root, MANIFEST)
         self.manifest = read_json(self.manifest_path, 'release manifest')
-        verify_file(self.manifest_path, ENSEMBLE)
+        verify_file(self.manifest_path, ENSEMBLE, self.manifest)
         self.ensemble = read_json(osp.join(root, ENSEMBLE), 'ensemble file')
         members = self.ensemble.get('members')
         if not isinstance(members, list) or not members:

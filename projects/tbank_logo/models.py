@@ -5,6 +5,7 @@ One choice for both tools, so that a photo gets the same answer from either.
 """
 import os.path as osp
 from dataclasses import dataclass
+from functools import cached_property
 from typing import List, Optional
 
 from .service.settings import ServiceSettings
@@ -28,9 +29,10 @@ class ModelChoice:
     release_dir: str = RELEASE_DIR
     score_thr: Optional[float] = None
 
+    @cached_property
     def release(self):
         """The :class:`~mmdet_ext.inference.release.Release` (manifest checked) when no
-        ``models`` are named, else None."""
+        ``models`` are named, else None; read once (a failure is raised again each time)."""
         if self.models:
             return None
         from mmdet_ext.inference.release import Release
@@ -41,7 +43,7 @@ class ModelChoice:
         For the release this reads its manifest and checks the ensemble file's sha256."""
         if not self.models:
             try:
-                self.release()
+                self.release
             except (OSError, ValueError) as e:
                 return f'release in {self.release_dir}: {e}'
             return None
@@ -61,7 +63,7 @@ class ModelChoice:
     def default_stretch(self) -> Optional[float]:
         """Stretched views as the threshold was chosen: the release says; one named model gets
         the service's default; an ensemble none (its fused threshold was calibrated without)."""
-        release = self.release()
+        release = self.release
         if release is not None:
             return release.stretch
         return ServiceSettings.stretch if len(self.models) == 1 else None
@@ -70,7 +72,7 @@ class ModelChoice:
         """The detector (a ``Detector`` or an ``Ensemble``); every file a manifest lists is
         checked against its sha256 first. It carries ``release_info`` (model name, release
         version) when it is the release."""
-        release = self.release()
+        release = self.release
         if release is not None:
             return release.build(device, self.score_thr)
         from mmdet_ext.inference import Detector, Ensemble

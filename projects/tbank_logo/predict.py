@@ -12,12 +12,14 @@ from typing import Dict, Iterable, List, Tuple
 import cv2
 import numpy as np
 
+from mmdet_ext.cli import IMAGE_EXTENSIONS as MMDET_EXT_IMAGES
+
 from .service.decode import ImageError, decode_image
 from .service.pipeline import detect, to_int_boxes
 from .service.settings import ServiceSettings
 
 #: Extensions taken from a folder (a file named on the command line is read whatever its name).
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.heic', '.heif')
+IMAGE_EXTENSIONS = (*MMDET_EXT_IMAGES, '.heic', '.heif')  # the service also reads HEIC
 
 
 def resolve_sources(sources: Iterable[str]) -> Tuple[List[str], List[Tuple[str, str]]]:
