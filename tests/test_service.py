@@ -22,6 +22,7 @@ from projects.tbank_logo.service import ServiceSettings, create_app
 from projects.tbank_logo.service import testing as T
 from projects.tbank_logo.service.decode import (CorruptImage, ImageTooLarge,
                                                 UnsupportedImageType, decode_image)
+from projects.tbank_logo.service.http_server import uvicorn_config
 from projects.tbank_logo.service.retrain_pool import RetrainPool
 
 BOX = {'x_min': 20, 'y_min': 10, 'x_max': 50, 'y_max': 30}  # blob_image()'s rectangle
@@ -36,8 +37,7 @@ class LiveServer:
         self.sock = socket.socket()
         self.sock.bind(('127.0.0.1', 0))
         self.url = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan='on')
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(uvicorn_config(app, lifespan='on'))
         self.thread = threading.Thread(target=self.server.run, kwargs={'sockets': [self.sock]},
                                        daemon=True)
 
@@ -185,6 +185,37 @@ def test_too_large_uploads_are_413_declared_or_chunked(live):
     assert_error(r, 413)
 
 
+def raw_request(url: str, request: bytes):
+    """Send ``request`` as it is on a fresh connection; ``(status, headers, body)``."""
+    host, port = url.rsplit('/', 1)[-1].split(':')
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b''
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b'\r\n\r\n')
+    status_line, *headers = head.decode('latin-1').split('\r\n')
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize('request_bytes,status', [
+    (b'GET /health HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n', 505),
+    (b'POST /detect HTTP/3.0\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+     505),
+    (b'\x16\x03\x01 garbage\r\n\r\n', 400),  # e.g. TLS spoken to plain HTTP
+    (b'GET /health HTTP/1.1\r\nHost x\r\n\r\n', 400),  # a header without its colon
+    (b'POST /detect HTTP/1.1\r\nHost: x\r\nContent-Length: ab\r\n\r\n', 400),
+    (b'POST /detect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400),
+])
+def test_malformed_http_and_other_versions_get_the_json_error_shape(live, request_bytes, status):
+    got, headers, body = raw_request(live.url, request_bytes)
+    assert got == status, body
+    assert 'content-type: application/json' in [h.lower() for h in headers]
+    answer = json.loads(body)
+    assert set(answer) == {'error', 'detail'} and answer['detail']
+    assert live.client.get('/health').status_code == 200  # and the server goes on
+
+
 def test_fuzzed_uploads_never_crash_the_service(live):
     bad = {}
     for case in T.malformed_uploads(n=72, seed=1):
@@ -330,6 +361,25 @@ def test_timeout_answers_504_logs_it_and_drops_the_late_result(caplog):
         assert s.metrics()[('tbank_timeouts_total', ())] == 1
     timeouts = [r for r in caplog.records if r.getMessage() == 'timeout']
     assert len(timeouts) == 1 and timeouts[0].levelname == 'WARNING'
+
+
+def test_slow_to_decode_jpegs_are_refused_before_they_starve_valid_requests():
+    slow = T.many_scans_jpeg((3000, 3000), scans=4000)  # 0.6 MB, seconds to decode
+    valid = T.valid_uploads()['jpeg']
+    limits = dict(timeout_s=0.5, worker_threads=1, queue_size=8, max_upload_bytes=2 ** 20)
+    with serve(max_jpeg_scans=10 ** 6, **limits) as s:  # unbounded: it holds the worker
+        assert_error(s.detect(slow), 504)
+    with serve(**limits) as s:
+        def post(data):
+            with httpx.Client(base_url=s.url, timeout=30) as c:
+                return c.post('/detect', files={'file': ('a', data)})
+
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(post, [slow, valid] * 3))
+        for refused in answers[::2]:
+            body = assert_error(refused, 422)
+            assert body['detail'] == 'a JPEG of 4000 scans; the limit is 100'
+        assert [r.status_code for r in answers[1::2]] == [200] * 3
 
 
 def test_a_full_queue_answers_503_at_once():

@@ -43,6 +43,8 @@ def parse_args(argv=None):
     g.add_argument('--queue', type=int, default=8, help='images waiting at most (503 past it)')
     g.add_argument('--max-upload-mb', type=float, default=20.0, help='413 above')
     g.add_argument('--max-megapixels', type=float, default=40.0, help='413 above')
+    g.add_argument('--max-jpeg-scans', type=int, default=100,
+                   help='422 above (each progressive scan is a pass over the whole image)')
     g = p.add_argument_group('inference path')
     g.add_argument('--tile-size', type=int,
                    help="tile side (default: the model's inference_tile_size, from its config or "
@@ -100,7 +102,8 @@ def build_settings(args, verifier=None):
         verifier_band=verifier.band if verifier is not None else (None, 1.0),
         timeout_s=args.timeout, worker_threads=args.worker_threads, queue_size=args.queue,
         max_upload_bytes=int(args.max_upload_mb * 1024 ** 2),
-        max_pixels=int(args.max_megapixels * 1e6), tile_size=args.tile_size,
+        max_pixels=int(args.max_megapixels * 1e6), max_jpeg_scans=args.max_jpeg_scans,
+        tile_size=args.tile_size,
         tile_min_side=args.tile_min_side,
         tile_max_side=args.tile_max_side, resize_max_side=args.resize_max_side,
         stretch=None if args.no_stretch else stretch,
@@ -153,11 +156,13 @@ def main(argv=None) -> int:
     from projects.tbank_logo.service.logging_json import setup_json_logging
     setup_json_logging(args.log_level)  # first: the imports below already warn
     import uvicorn
+
     from projects.tbank_logo.service import create_app
+    from projects.tbank_logo.service.http_server import uvicorn_config
     verifier = load_verifier(args)
     app = create_app(settings=build_settings(args, verifier),
                      detector_factory=detector_factory(args), verifier=verifier)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port)).run()
     return 0
 
 

@@ -76,7 +76,8 @@ def predict_file(detector, path: str, settings: ServiceSettings, score_thr: floa
     """
     with open(path, 'rb') as f:
         data = f.read()
-    image = decode_image(data, settings.max_pixels, settings.max_side)
+    image = decode_image(data, settings.max_pixels, settings.max_side,
+                         settings.max_jpeg_scans)
     outcome = detect(detector, image, settings, score_thr)
     h, w = image.shape[:2]
     return image, {'file': path, 'detections': to_int_boxes(outcome.detections, w, h),

@@ -139,6 +139,24 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
+class HttpVersionMiddleware:
+    """Answer 505 to request lines of an HTTP version other than 1.0 and 1.1, which the h11
+    parser reads as if they were 1.1 (an ``HTTP/2.0`` line is not HTTP/2)."""
+
+    SUPPORTED = ('1.0', '1.1')
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        version = scope.get('http_version', '1.1')
+        if scope['type'] == 'http' and version not in self.SUPPORTED:
+            detail = f'HTTP/{version}; this server speaks HTTP/1.0 and HTTP/1.1'
+            response = error_response(505, 'HTTP version not supported', detail)
+            return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 def _record_error(state: ServiceState, kind: str) -> None:
     state.metrics.errors.labels(kind).inc()
 
@@ -149,7 +167,7 @@ def _process(state: ServiceState, data: bytes, deadline: Deadline, submitted: fl
     started = time.perf_counter()
     m.stage_seconds.labels('queue').observe(started - submitted)
     deadline.check('decoding')
-    image = decode_image(data, s.max_pixels, s.max_side)
+    image = decode_image(data, s.max_pixels, s.max_side, s.max_jpeg_scans)
     decoded = time.perf_counter()
     m.stage_seconds.labels('decode').observe(decoded - started)
     deadline.check('inference')
@@ -220,6 +238,7 @@ def create_app(detector=None, settings: Optional[ServiceSettings] = None, *,
                               '(after its EXIF orientation is applied).')
     app.state.service = state
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes + MULTIPART_SLACK)
+    app.add_middleware(HttpVersionMiddleware)  # added last: the outermost
 
     @app.middleware('http')
     async def request_context(request: Request, call_next):

@@ -5,6 +5,7 @@ dimensions are read from the header and checked before a pixel is decoded, so a 
 that claims a huge image (a decompression bomb) costs nothing.
 """
 import io
+import re
 from typing import Optional
 
 import numpy as np
@@ -48,6 +49,11 @@ class ImageTooLarge(ImageError):
     status, error = 413, 'image too large'
 
 
+class ImageTooCostly(ImageError):
+    """Decodable, but its decoding would take too long (a progressive JPEG of many scans)."""
+    status, error = 422, 'image too costly to decode'
+
+
 def sniff_type(data: bytes) -> Optional[str]:
     """One of :data:`ACCEPTED` by the magic bytes, else None."""
     if data[:3] == b'\xff\xd8\xff':
@@ -61,6 +67,40 @@ def sniff_type(data: bytes) -> Optional[str]:
     if data[4:8] == b'ftyp' and data[8:12] in _HEIF_BRANDS:
         return 'HEIC'
     return None
+
+
+# A marker that ends a JPEG scan's entropy-coded data: 0xFF followed by anything but a stuffed
+# 0x00, a restart marker (RST0-7, part of the scan) or a fill byte.
+_MARKER_AFTER_SCAN = re.compile(rb'\xff[^\x00\xd0-\xd7\xff]')
+
+
+def count_jpeg_scans(data: bytes) -> int:
+    """Scans (SOS segments) of the first picture of a JPEG, read from its markers alone.
+
+    Each scan of a progressive JPEG is a pass over the whole coefficient buffer, so a file of
+    thousands of near-empty scans decodes for seconds from a few hundred kB: this is what
+    :func:`decode_image` bounds before decoding. Stops at the first EOI or at data it cannot
+    walk (then the decoder tells what is wrong).
+    """
+    pos, scans = 2, 0
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0xD9:  # EOI
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length field
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], 'big')
+        if marker == 0xDA:  # SOS: the header, then entropy-coded data up to the next marker
+            scans += 1
+            end = _MARKER_AFTER_SCAN.search(data, pos)
+            if end is None:
+                break
+            pos = end.start()
+    return scans
 
 
 def _register_heif() -> None:
@@ -101,8 +141,8 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert('RGB')
 
 
-def decode_image(data: bytes, max_pixels: int = 40_000_000,
-                 max_side: int = 20_000) -> np.ndarray:
+def decode_image(data: bytes, max_pixels: int = 40_000_000, max_side: int = 20_000,
+                 max_jpeg_scans: int = 100) -> np.ndarray:
     """Decode an upload as the camera meant it to be seen.
 
     EXIF orientation is applied (boxes are then in the upright frame a viewer shows);
@@ -113,6 +153,9 @@ def decode_image(data: bytes, max_pixels: int = 40_000_000,
         CorruptImage: empty, truncated or otherwise undecodable data.
         UnsupportedImageType: not JPEG, PNG, BMP, WEBP or HEIC by its magic bytes.
         ImageTooLarge: the header's size is above ``max_pixels`` or ``max_side``.
+        ImageTooCostly: a JPEG of more than ``max_jpeg_scans`` scans (a baseline JPEG has
+            one scan a colour plane or one for all, a progressive one about 10; libjpeg's
+            default is 10 for colour, and encoders that optimise scans use a few more).
     Returns ``(H, W, 3)`` BGR ``uint8``, C-contiguous.
     """
     if not data:
@@ -135,6 +178,10 @@ def decode_image(data: bytes, max_pixels: int = 40_000_000,
     if width * height > max_pixels or max(width, height) > max_side:
         raise ImageTooLarge(f'{width}x{height} px; the limits are {max_pixels} px and '
                             f'{max_side} px a side')
+    if kind == 'JPEG':
+        scans = count_jpeg_scans(data)
+        if scans > max_jpeg_scans:
+            raise ImageTooCostly(f'a JPEG of {scans} scans; the limit is {max_jpeg_scans}')
     try:
         img.seek(0)  # animated: the first frame
         img.load()

@@ -15,6 +15,9 @@ class ServiceSettings:
         max_upload_bytes: larger uploads are answered 413 without reading them whole.
         max_pixels, max_side: images above either (read from the header, before the pixels
             are decoded) are answered 413; this is what stops decompression bombs.
+        max_jpeg_scans: JPEGs of more scans (counted from the markers, before decoding) are
+            answered 422: each scan is a pass over the whole image, so thousands of them
+            would hold a worker for seconds from a small file.
 
     Inference path:
         tile_size: side of the tiles. None: the detector's ``tile_size`` (the model config's
@@ -49,6 +52,7 @@ class ServiceSettings:
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 40_000_000
     max_side: int = 20_000
+    max_jpeg_scans: int = 100
 
     tile_size: Optional[int] = None
     tile_min_side: Optional[int] = None

@@ -7,6 +7,7 @@
   and every broken or hostile file it must refuse, with the statuses allowed for each.
 """
 import io
+import re
 import struct
 import threading
 import time
@@ -133,6 +134,27 @@ def jpeg_header_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
     raise AssertionError('no SOF marker')
 
 
+def many_scans_jpeg(size=(800, 600), scans: int = 1000) -> bytes:
+    """A valid progressive JPEG whose smallest scan is repeated until it has ``scans`` scans:
+    a few kB that take a decoder one pass over the image per scan (libjpeg warns of the
+    bogus progression and goes on)."""
+    rng = np.random.default_rng(0)
+    small = Image.fromarray(rng.integers(0, 256, (size[1] // 32 + 1, size[0] // 32 + 1, 3),
+                                         dtype=np.uint8))
+    data = encode(small.resize(size), 'JPEG', progressive=True, quality=30)
+    segments, pos = [], 2
+    while data[pos + 1] != 0xD9:  # up to EOI
+        end = pos + 2 + struct.unpack('>H', data[pos + 2:pos + 4])[0]
+        if data[pos + 1] == 0xDA:  # a scan runs to the next marker
+            end = re.compile(rb'\xff[^\x00\xd0-\xd7]').search(data, end).start()
+        segments.append(data[pos:end])
+        pos = end
+    found = [seg for seg in segments if seg[1] == 0xDA]
+    smallest = min(found[1:], key=len)  # an AC scan: the DC one sets up the others
+    extra = smallest * (scans - len(found) + 1)
+    return data[:2] + b''.join(extra if seg is smallest else seg for seg in segments) + data[pos:]
+
+
 def bmp_header_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
     data = bytearray(encode(blob_image(), 'BMP'))
     data[18:26] = struct.pack('<ii', width, height)
@@ -224,8 +246,8 @@ def malformed_uploads(n: int = 500, seed: int = 0,
     """``n`` hostile or broken uploads (cycling through the kinds, randomised by ``seed``).
 
     Kinds: empty file, truncated and bit-flipped files of each accepted type, random bytes
-    with and without an accepted signature, refused formats, header bombs (PNG, JPEG, BMP)
-    and a real PNG bomb, tiny valid files and odd valid ones (EXIF with a wrong orientation,
+    with and without an accepted signature, refused formats, header bombs (PNG, JPEG, BMP),
+    a real PNG bomb and a JPEG of a thousand scans, tiny valid files and odd valid ones (EXIF with a wrong orientation,
     :data:`EXTREME_SHAPES`).
     A bit-flipped file may still be a valid image (200) or declare a huge size (413).
     """
@@ -234,8 +256,10 @@ def malformed_uploads(n: int = 500, seed: int = 0,
     originals = {k: v for k, v in valid.items() if k in ('jpeg', 'png', 'bmp', 'webp',
                                                          'webp_lossy', 'jpeg_progressive')}
     refused = other_formats()
-    bombs = {'bomb_png_header': png_header_bomb(), 'bomb_jpeg_header': jpeg_header_bomb(),
-             'bomb_bmp_header': bmp_header_bomb(), 'bomb_png_real': png_bomb(7000)}
+    bombs = {'bomb_png_header': (png_header_bomb(), 413),
+             'bomb_jpeg_header': (jpeg_header_bomb(), 413),
+             'bomb_bmp_header': (bmp_header_bomb(), 413), 'bomb_png_real': (png_bomb(7000), 413),
+             'bomb_jpeg_scans': (many_scans_jpeg(), 422)}
     exif_odd = exif_rotated_jpeg(blob_image(), orientation=9)
 
     def make(i: int) -> Case:
@@ -265,7 +289,8 @@ def malformed_uploads(n: int = 500, seed: int = 0,
             return Case(f'refused_{kind}', refused[kind], frozenset({415}))
         if k == 6:
             kind = sorted(bombs)[int(rng.integers(len(bombs)))]
-            return Case(kind, bombs[kind], frozenset({413}))
+            data, status = bombs[kind]
+            return Case(kind, data, frozenset({status}))
         if k == 7:
             return Case('exif_bad_orientation', exif_odd, frozenset({200}))
         kind = sorted(valid)[int(rng.integers(len(valid)))]
