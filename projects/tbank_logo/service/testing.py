@@ -247,8 +247,8 @@ def malformed_uploads(n: int = 500, seed: int = 0,
 
     Kinds: empty file, truncated and bit-flipped files of each accepted type, random bytes
     with and without an accepted signature, refused formats, header bombs (PNG, JPEG, BMP),
-    a real PNG bomb and a JPEG of a thousand scans, tiny valid files and odd valid ones (EXIF with a wrong orientation,
-    :data:`EXTREME_SHAPES`).
+    a real PNG bomb, a JPEG of a thousand scans (422), tiny valid files and odd valid ones
+    (EXIF with a wrong orientation, :data:`EXTREME_SHAPES`).
     A bit-flipped file may still be a valid image (200) or declare a huge size (413).
     """
     rng = np.random.default_rng(seed)
