@@ -2,6 +2,7 @@
 # Not built in this repository's CI (no Docker there): kept to the steps `make install` runs.
 #
 #   CPU:  docker build -t tbank-logo .
+#   ONNX only (requirements/serve.txt, no torch or mmcv build): docker build --target serve .
 #   GPU:  docker build -t tbank-logo:gpu \
 #           --build-arg BASE=nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04 \
 #           --build-arg TORCH_SPEC='torch==2.13.0 --index-url https://download.pytorch.org/whl/cu124' \
@@ -14,7 +15,24 @@
 # Arguments after the image name go to tools/serve.py (see `--help`); the release in weights/
 # is part of the image (COPY . . below) and checked against its manifest when it loads. The retrain pool, when used, needs a writable volume (--retrain-dir /pool).
 ARG BASE=python:3.11-slim
-FROM ${BASE}
+
+# --- serve: ONNX models only (the release in weights/), without torch, the OpenMMLab stack or
+# a compiler: `docker build --target serve -t tbank-logo:serve .`
+FROM python:3.11-slim AS serve
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY requirements/serve.txt requirements/
+RUN python3 -m pip install -q -r requirements/serve.txt
+COPY . .
+RUN python3 -m pip install -q --no-deps . && useradd --create-home --uid 1000 app
+USER app
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s \
+    CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+ENTRYPOINT ["python3", "tools/serve.py", "--host", "0.0.0.0", "--port", "8000"]
+
+# --- full (the default target): any model, .pth checkpoints and TensorRT engines included.
+FROM ${BASE} AS full
 
 ARG TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 # mmcv's CUDA ops are compiled without a GPU at build time: FORCE_CUDA=1 and the target

@@ -3,7 +3,7 @@
 _base_ = 'mmyolo::yolov8/yolov8_s_syncbn_fast_8xb16-500e_coco.py'
 
 custom_imports = dict(
-    imports=['mmdet_ext', 'projects.tbank_logo.components'], allow_failed_imports=False)
+    imports=['mmdet_ext.components', 'projects.tbank_logo.components'], allow_failed_imports=False)
 
 # ========================Frequently modified parameters======================
 # -----data related-----

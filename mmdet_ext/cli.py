@@ -1,15 +1,15 @@
-"""What the command-line tools share: reading a config with the common options applied."""
+"""What the command-line tools share: reading a config with the common options applied, and
+listing images (the part that tools without a config use: it imports no mmengine)."""
 import os.path as osp
 
-from mmengine.config import Config
 
-
-def load_config(args) -> Config:
+def load_config(args):
     """``args.config`` with ``--cfg-options``, ``--launcher`` and ``--work-dir`` applied.
 
     The work dir is, in this order: ``--work-dir``, the config's ``work_dir``,
     ``./work_dirs/<config name>`` (as in MMYOLO's tools).
     """
+    from mmengine.config import Config
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
@@ -40,7 +40,7 @@ def list_images(paths, limit=None):
     return found[:limit] if limit else found
 
 
-def config_test_images(cfg: Config, limit=None):
+def config_test_images(cfg, limit=None):
     """The first ``limit`` image paths of a config's test dataset (its COCO ``ann_file``)."""
     import json
     dataset = cfg.test_dataloader.dataset

@@ -23,6 +23,25 @@ def tiny_dataset(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope='session')
+def logo_photo(tmp_path_factory):
+    """A 480x360 JPEG with one yellow T-Bank logo 110 px wide at a known place, and its box."""
+    import cv2
+    import numpy as np
+
+    from projects.tbank_logo.synthetic.compose import alpha_box, paste
+    from projects.tbank_logo.synthetic.logo import render_logo
+    rng = np.random.default_rng(3)
+    img = np.full((360, 480, 3), (205, 210, 215), np.uint8)
+    rgba = render_logo(rng, 110, scheme='yellow', outline=False)
+    x, y = 200, 90
+    paste(img, rgba, x, y)
+    x0, y0, x1, y1 = alpha_box(rgba[..., 3])
+    path = str(tmp_path_factory.mktemp('photos') / 'logo.jpg')
+    cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    return path, (x + x0, y + y0, x + x1, y + y1)
+
+
 def _rescale_pipeline(pipeline, size):
     """Set every image-size argument of a pipeline (and nested pre_transforms) to ``size``."""
     for t in pipeline:

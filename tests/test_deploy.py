@@ -49,7 +49,7 @@ def model_files(tiny_dataset, tmp_path_factory):
 
 def mmyolo_letterbox(img, size):
     """MMYOLO's own test-time resize + letterbox, for reference."""
-    import mmdet_ext  # noqa: F401
+    import mmdet_ext.components  # noqa: F401
     from mmcv.transforms import Compose
     from mmyolo.datasets.transforms import LetterResize, YOLOv5KeepRatioResize
     pipeline = Compose([YOLOv5KeepRatioResize(scale=size),

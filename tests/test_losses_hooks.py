@@ -18,7 +18,7 @@ from mmengine.hooks import Hook
 from mmengine.structures import InstanceData
 from torch import nn
 
-import mmdet_ext  # noqa: F401  (registers the components)
+import mmdet_ext.components  # noqa: F401  (registers the components)
 from mmdet_ext.engine.hooks.hard_negative_mining_hook import negative_image_paths
 from mmyolo.models.losses import IoULoss
 from mmyolo.models.losses.iou_loss import bbox_overlaps

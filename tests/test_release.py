@@ -9,39 +9,17 @@ import cv2
 import numpy as np
 import pytest
 
+from mmdet_ext.evaluation.matching import box_iou
 from mmdet_ext.inference import Detector
 from mmdet_ext.inference.release import (ENSEMBLE, MANIFEST, ChecksumMismatch, Release,
                                          find_manifest, verify_file)
 from projects.tbank_logo.models import RELEASE_DIR, ModelChoice
 from projects.tbank_logo.predict import output_stem, resolve_sources
-from projects.tbank_logo.synthetic.compose import alpha_box, paste
-from projects.tbank_logo.synthetic.logo import render_logo
 
 
 @pytest.fixture(scope='module')
 def release():
     return Release(RELEASE_DIR)
-
-
-@pytest.fixture(scope='module')
-def logo_photo(tmp_path_factory):
-    """A 480x360 JPEG with one yellow T-Bank logo 110 px wide at a known place, and its box."""
-    rng = np.random.default_rng(3)
-    img = np.full((360, 480, 3), (205, 210, 215), np.uint8)
-    rgba = render_logo(rng, 110, scheme='yellow', outline=False)
-    x, y = 200, 90
-    paste(img, rgba, x, y)
-    x0, y0, x1, y1 = alpha_box(rgba[..., 3])
-    path = str(tmp_path_factory.mktemp('photos') / 'logo.jpg')
-    cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
-    return path, (x + x0, y + y0, x + x1, y + y1)
-
-
-def iou(a, b):
-    w = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
-    return w * h / union
 
 
 def test_every_release_file_matches_its_manifest(release):
@@ -127,7 +105,7 @@ def test_predict_finds_the_drawn_logo_and_reports_bad_inputs(logo_photo, tmp_pat
     assert (answer['width'], answer['height']) == (480, 360)
     boxes = [tuple(d['bbox'][k] for k in ('x_min', 'y_min', 'x_max', 'y_max'))
              for d in answer['detections']]
-    assert boxes and max(iou(b, box) for b in boxes) > 0.5, (boxes, box)
+    assert boxes and box_iou(np.array(boxes), np.array([box])).max() > 0.5, (boxes, box)
     drawn = cv2.imread(str(out / 'logo.jpg'))
     assert drawn.shape == (360, 480, 3)
     assert '1 image(s) predicted' in captured.err and '3 input(s) skipped' in captured.err
@@ -164,7 +142,7 @@ def test_the_service_serves_the_release_by_default(logo_photo, release):
             r = server.detect(f.read())
     assert r.status_code == 200, r.text
     boxes = [tuple(d['bbox'].values()) for d in r.json()['detections']]
-    assert boxes and max(iou(b, logo_photo[1]) for b in boxes) > 0.5
+    assert boxes and box_iou(np.array(boxes), np.array([logo_photo[1]])).max() > 0.5
 
 
 def test_sources_are_files_folders_and_globs(tmp_path):

@@ -536,7 +536,7 @@ def test_serve_cli_ensemble_needs_a_fused_threshold_and_one_config_per_model(tmp
 
 
 def test_load_and_fuzz_drivers_report_on_a_live_service(live, tmp_path):
-    from mmdet_ext.engine.hooks.reproducibility_hook import machine
+    from mmdet_ext.environment import machine
     from projects.tbank_logo.service import bench
     payloads = [T.valid_uploads()['jpeg'], T.valid_uploads()['png']]
     load = bench.run_load(live.url, payloads, concurrency=2, max_requests=20, max_seconds=30,

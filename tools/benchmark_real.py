@@ -53,7 +53,7 @@ def main(argv=None) -> int:
         print(f'skipped: no real photo folder at {osp.abspath(args.real_root)} '
               '(pass --real-root)')
         return 0
-    import mmdet_ext  # noqa: F401
+    import mmdet_ext.components  # noqa: F401
     import projects.tbank_logo.components  # noqa: F401
     from mmdet_ext.data_tools.coco_io import group_key_from_name, subset_coco
     from mmdet_ext.evaluation import evaluate_detections
@@ -121,7 +121,7 @@ def make_predict(cfg, args):
 
 
 def write_tables(rows, args, score_thr) -> None:
-    from mmdet_ext.engine.hooks.reproducibility_hook import machine
+    from mmdet_ext.environment import machine
     meta = dict(command='python tools/benchmark_real.py ' + ' '.join(sys.argv[1:]),
                 config=args.config, checkpoint=args.checkpoint, score_thr=score_thr,
                 machine=f'{machine()}, {args.device}',

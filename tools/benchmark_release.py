@@ -75,7 +75,7 @@ def time_serve(photo: str, port: int, timeout: float) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmdet_ext.engine.hooks.reproducibility_hook import machine
+    from mmdet_ext.environment import machine
     predict = [time_predict(p) for p in args.photos for _ in range(args.runs)]
     serve = [time_serve(args.photos[0], args.port, args.timeout) for _ in range(args.runs)]
     report = dict(

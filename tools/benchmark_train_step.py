@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     import torch
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    import mmdet_ext  # noqa: F401  (registers the config's components)
+    import mmdet_ext.components  # noqa: F401  (registers the config's components)
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)

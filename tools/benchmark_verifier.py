@@ -167,7 +167,7 @@ def main(argv=None) -> int:
         print(f'skipped: no real photo folder at {osp.abspath(args.real_root)} '
               '(pass --real-root)')
         return 0
-    from mmdet_ext.engine.hooks.reproducibility_hook import machine
+    from mmdet_ext.environment import machine
     from projects.tbank_logo.verifier import LogoVerifier
     from projects.tbank_logo.verifier.effect import (collect_candidates, dropped_boxes,
                                                      verifier_effect)

@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     train, val, info = load_or_build(args)
     print(f'train crops {train.counts()}\nval crops {val.counts()}')
-    from mmdet_ext.engine.hooks.reproducibility_hook import machine
+    from mmdet_ext.environment import machine
     from projects.tbank_logo.verifier.train import (predict_probs, score_crops, train_verifier,
                                                     write_verifier)
     net, history = train_verifier(train, val, epochs=args.epochs, batch_size=args.batch_size,

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 # one definition, shared with the training record (ReproducibilityHook)
-from mmdet_ext.engine.hooks.reproducibility_hook import machine  # noqa: F401
+from mmdet_ext.environment import machine  # noqa: F401
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 WORKER = osp.join(osp.dirname(osp.abspath(__file__)), 'worker.py')

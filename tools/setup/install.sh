@@ -25,7 +25,7 @@ pip install -q --no-deps -e .
 "$venv/bin/python" - <<'PY'
 import mmcv, mmdet, mmengine, mmyolo, mmdeploy, onnxruntime, torch
 from mmcv.ops import nms  # proves the compiled ops import
-import mmdet_ext  # proves the plugin registers on this stack
+import mmdet_ext.components  # proves the plugin registers on this stack
 print(f'installed: torch {torch.__version__}, mmcv {mmcv.__version__} (ops), '
       f'mmengine {mmengine.__version__}, mmdet {mmdet.__version__}, mmyolo {mmyolo.__version__}, '
       f'mmdeploy {mmdeploy.__version__}, onnxruntime {onnxruntime.__version__}')

@@ -14,6 +14,8 @@ import torch
 from mmengine.hooks import Hook
 from mmyolo.registry import HOOKS
 
+from ...environment import machine
+
 PACKAGES = ('torch', 'torchvision', 'numpy', 'mmengine', 'mmcv', 'mmdet', 'mmyolo', 'mmdeploy',
             'mmdet_ext')
 
@@ -40,19 +42,6 @@ def cuda_info() -> Dict[str, object]:
         cudnn_benchmark=torch.backends.cudnn.benchmark,
         cudnn_deterministic=torch.backends.cudnn.deterministic,
         deterministic_algorithms=torch.are_deterministic_algorithms_enabled())
-
-
-def machine() -> str:
-    """CPU model and core count, e.g. ``AMD EPYC, 2 cores (x86_64)``: CPU training and timings
-    depend on it as much as on the package versions."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            model = next(line.split(':', 1)[1].strip() for line in f
-                         if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return f'{model}, {os.cpu_count()} cores ({platform.machine()})'
 
 
 def git_state(directory: str) -> Dict[str, object]:

@@ -45,7 +45,7 @@ class PyTorchBackend:
     max_batch = None
 
     def __init__(self, config, checkpoint: str, device: str = 'cpu'):
-        import mmdet_ext  # noqa: F401  (compat fixes + registration before building)
+        import mmdet_ext.components  # noqa: F401  (compat fixes + registration before building)
         from mmdet.apis import init_detector
         self.model = init_detector(config, checkpoint, device=device)
         self.device = device

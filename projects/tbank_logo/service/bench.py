@@ -23,6 +23,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
+from mmdet_ext.environment import machine as cpu
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 
@@ -34,10 +36,11 @@ def free_port() -> int:
 
 
 def spawn_server(serve_args: Sequence[str], port: int, log_path: Optional[str] = None,
-                 ready_timeout: float = 300) -> subprocess.Popen:
-    """Start ``tools/serve.py ARGS --port PORT`` and wait until ``/health`` is 200."""
+                 ready_timeout: float = 300, python: str = sys.executable) -> subprocess.Popen:
+    """Start ``tools/serve.py ARGS --port PORT`` with ``python`` (e.g. a slim install's) and
+    wait until ``/health`` is 200."""
     log = open(log_path, 'w') if log_path else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, os.path.join(REPO, 'tools', 'serve.py'),
+    proc = subprocess.Popen([python, os.path.join(REPO, 'tools', 'serve.py'),
                              *serve_args, '--port', str(port)], stdout=log, stderr=log,
                             cwd=REPO)
     url = f'http://127.0.0.1:{port}'
@@ -216,9 +219,7 @@ def run_load(url: str, payloads: List[bytes], concurrency: int = 4, max_requests
 
 def machine() -> dict:
     """The client machine (here also the server's): the CPU model matters, since the 2-core
-    machines differ up to 3x in speed. Called once the load is over: the CPU name comes from
-    ``mmdet_ext``, whose import would otherwise load the OpenMMLab stack into the client."""
-    from mmdet_ext.engine.hooks.reproducibility_hook import machine as cpu
+    machines differ up to 3x in speed."""
     return {'cpu': cpu(), 'cpus': os.cpu_count(), 'platform': platform.platform(),
             'python': platform.python_version(),
             'date': time.strftime('%Y-%m-%d %H:%M:%S %Z')}
