@@ -42,11 +42,11 @@ clean-demo:
 
 # The release in weights/ (tracked; weights/README.md). `make release-train RECIPE=NAME` trains
 # one member on every real photo (two stages of under 90 min, resumable; after `demo`);
-# `make release [RELEASE_MEMBERS="hires geom"]` exports the trained members into weights/ with
+# `make release [RELEASE_MEMBERS="hires geom"]` (the shipped pair) exports the members into weights/ with
 # the threshold of their k-fold predictions, ensemble.json and manifest.json.
 release-train: install
 	RECIPE=$(RECIPE) PYTHON=$(PY) bash tools/train_release.sh
-RELEASE_MEMBERS ?= geom
+RELEASE_MEMBERS ?= hires geom
 release: install
 	RELEASE_MEMBERS="$(RELEASE_MEMBERS)" PYTHON=$(PY) bash tools/build_release.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make release [RELEASE_MEMBERS="hires geom"]`: weights/ from the members `make release-train
-# RECIPE=NAME` trained on every photo (tools/release.py: exports with parity, stripped
-# checkpoints, ensemble.json, manifest.json). The served threshold and the k-fold estimate come
+# `make release [RELEASE_MEMBERS="hires geom"]` (the default; one name: one model): weights/ from
+# the members `make release-train RECIPE=NAME` trained on every photo (tools/release.py:
+# exports with parity, stripped checkpoints, ensemble.json, manifest.json), built aside and
+# copied in once complete. The served threshold and the k-fold estimate come
 # from the k-fold's saved out-of-fold predictions (benchmarks/real_model_kfold_*_predictions) on
 # the path the release is served on:
 # - one member: the service's path with stretched views (the service's default for one model),
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 real=${REAL_ROOT:-../shared/data/real}
-members=(${RELEASE_MEMBERS:-geom})
+members=(${RELEASE_MEMBERS:-hires geom})
 data=data/real_1280
 full=data/real_full
 [ -d "$real" ] || { echo "no real photos at $real (set REAL_ROOT)"; exit 1; }
@@ -34,6 +35,9 @@ done
 [ ${#preds[@]} -ge 2 ] || { echo "fewer than two folds of $saved/*_$name.json"; exit 1; }
 member_args=()
 for m in "${members[@]}"; do member_args+=(--member "$m"); done
-rm -rf weights/*/  # the members are written anew; README.md stays
+staging=work_dirs/release_staging  # the old release stays until the new one is complete
+rm -rf "$staging"
 "$py" tools/release.py "${member_args[@]}" --kfold-pred "${preds[@]}" --kfold-parts "${parts[@]}" \
-  "${stretch[@]}" --out weights
+  "${stretch[@]}" --out "$staging"
+rm -rf weights/*/ weights/*.json  # README.md stays
+cp -r "$staging"/. weights/
