@@ -544,11 +544,15 @@ def test_load_and_fuzz_drivers_report_on_a_live_service(live, tmp_path):
     assert load['requests'] == 20 and load['statuses'] == {'200': 20}
     assert 0 < load['latency_ok']['p50_ms'] <= load['latency_ok']['p99_ms']
     assert load['rss_mb']['before'] > 0 and load['rss_mb']['growth'] is not None
+    curve = load['rss_curve']  # [seconds, requests answered, MB], in time order
+    assert curve[0][:2] == [0.0, 0] and all(a[0] <= b[0] and a[1] <= b[1]
+                                            for a, b in zip(curve, curve[1:]))
     bench.write_report(load, str(tmp_path / 'load'), 'Load', 'python tools/load_test.py X')
     written = json.loads((tmp_path / 'load.json').read_text())
     assert written['command'] == 'python tools/load_test.py X' and written['requests'] == 20
     assert written['machine']['cpu'] == machine()  # the CPU model: machines differ up to 3x
-    assert machine() in (tmp_path / 'load.md').read_text()
+    assert written['rss_curve'] == curve and machine() in (tmp_path / 'load.md').read_text()
+    assert 'rss_curve' not in (tmp_path / 'load.md').read_text()  # in the JSON only
     report = bench.fuzz(live.url, T.malformed_uploads(n=18, seed=2), 256 * 1024,
                         request_repeats=1)
     assert report['unexpected'] == 0, report['failures']
@@ -568,3 +572,12 @@ def test_a_failing_model_answers_500_with_the_request_id_not_its_message():
     body = assert_error(r, 500)
     assert body == {'error': 'inference failed', 'detail': 'req-7'}
     assert 'opencv' not in r.text.lower()
+
+
+def test_large_buffers_are_given_back_to_the_system_on_glibc():
+    import platform
+
+    from projects.tbank_logo.service.memory import release_large_buffers
+    if platform.libc_ver()[0] != 'glibc':
+        pytest.skip('mallopt thresholds are glibc-only')
+    assert release_large_buffers()  # glibc accepted both thresholds

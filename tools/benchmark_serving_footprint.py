@@ -5,7 +5,11 @@ made from ``requirements/serve.txt``): ``python tools/benchmark_serving_footprin
 
 The server is ``tools/serve.py`` with ``--serve-args`` (default: the release in weights/),
 started by ``--python``; start-up is the time from launching it to the first ``/health`` 200
-(the model loaded). The uploads are the images of ``--images`` or synthetic photos.
+(the model loaded). The uploads are the images of ``--images`` or synthetic photos, plus
+``--large`` photos of the largest size the service takes (40 MP). The RSS curve (every 2 s)
+goes to the JSON; the report gives the level after the first tenth of the requests (warm-up)
+and the highest level after it, as a ratio: the soak of issue 34 is ``--requests 5000
+--large 2`` (within 1.15).
 """
 import argparse
 import glob
@@ -31,6 +35,8 @@ def parse_args(argv=None):
     p.add_argument('--concurrency', type=int, default=4)
     p.add_argument('--images', help='folder of uploads (default: synthetic photos)')
     p.add_argument('--num-images', type=int, default=16)
+    p.add_argument('--large', type=int, default=0,
+                   help='also upload this many 7296x5472 JPEGs (40 MP, the pixel limit)')
     p.add_argument('--out', help='write OUT.json and OUT.md')
     return p.parse_args(argv)
 
@@ -56,7 +62,22 @@ def payloads(args):
         root = tempfile.mkdtemp(prefix='footprint_')
         generate_dataset(root, num_images=args.num_images, img_size=640, seed=7)
         paths = sorted(glob.glob(osp.join(root, 'images', '*')))
-    return [open(p, 'rb').read() for p in paths]
+    uploads = [open(p, 'rb').read() for p in paths]
+    for i in range(args.large):  # a photo enlarged to the limit, spread among the others
+        import cv2
+        big = cv2.resize(cv2.imread(paths[i % len(paths)]), (7296, 5472))
+        uploads.insert(len(uploads) * (i + 1) // (args.large + 1),
+                       cv2.imencode('.jpg', big, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes())
+    return uploads
+
+
+def after_warmup(curve, requests: int) -> dict:
+    """RSS once a tenth of the requests are answered, the highest after, and their ratio."""
+    later = [mb for _, n, mb in curve if n >= requests / 10]
+    if not later:
+        return {}
+    return dict(warm_mb=later[0], max_after_mb=max(later),
+                ratio=round(max(later) / later[0], 3))
 
 
 def main(argv=None) -> int:
@@ -83,9 +104,13 @@ def main(argv=None) -> int:
                   startup_s=round(startup, 2), rss_idle_mb=round(idle / 2 ** 20, 1),
                   rss_after_mb=round(after / 2 ** 20, 1), requests=load['requests'],
                   statuses=load['statuses'], latency_ok=load['latency_ok'],
-                  rss_during_mb=load['rss_mb'], help_s=help_seconds(args.python))
+                  rss_during_mb=load['rss_mb'],
+                  rss_after_warmup=after_warmup(load['rss_curve'], load['requests']),
+                  uploads=len(uploads), large_uploads=args.large,
+                  help_s=help_seconds(args.python), rss_curve=load['rss_curve'])
     print(f"start-up {result['startup_s']} s; RSS idle {result['rss_idle_mb']} MB, after "
-          f"{load['requests']} requests {result['rss_after_mb']} MB; statuses "
+          f"{load['requests']} requests {result['rss_after_mb']} MB (after warm-up: "
+          f"{result['rss_after_warmup']}); statuses "
           f"{load['statuses']}; --help {result['help_s']}")
     if args.out:
         bench.write_report(result, args.out, 'Serving footprint',

@@ -159,6 +159,8 @@ def main(argv=None) -> int:
 
     from projects.tbank_logo.service import create_app
     from projects.tbank_logo.service.http_server import uvicorn_config
+    from projects.tbank_logo.service.memory import release_large_buffers
+    release_large_buffers()  # before the first image: see its module
     verifier = load_verifier(args)
     app = create_app(settings=build_settings(args, verifier),
                      detector_factory=detector_factory(args), verifier=verifier)

@@ -165,6 +165,7 @@ def run_load(url: str, payloads: List[bytes], concurrency: int = 4, max_requests
         warm.post_file(payloads[i % len(payloads)])
     warm.close()
     rss = [server_rss(url, pid)]
+    curve = [(0.0, 0, rss[0])]  # (seconds, requests answered, RSS)
     lock, issued, results, failures = threading.Lock(), [0], [], Counter()
     stop = threading.Event()
     start = time.perf_counter()
@@ -191,6 +192,7 @@ def run_load(url: str, payloads: List[bytes], concurrency: int = 4, max_requests
     def sample_rss():
         while not stop.wait(rss_every_s):
             rss.append(server_rss(url, pid))
+            curve.append((time.perf_counter() - start, len(results), rss[-1]))
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     sampler = threading.Thread(target=sample_rss, daemon=True)
@@ -203,6 +205,7 @@ def run_load(url: str, payloads: List[bytes], concurrency: int = 4, max_requests
     stop.set()
     sampler.join()
     rss.append(server_rss(url, pid))
+    curve.append((elapsed, len(results), rss[-1]))
     ok = [lat for status, lat in results if status == 200]
     mb = [round(r / 2 ** 20, 1) for r in rss if r]
     return {
@@ -214,6 +217,7 @@ def run_load(url: str, payloads: List[bytes], concurrency: int = 4, max_requests
         'rss_mb': {'before': mb[0] if mb else None, 'after': mb[-1] if mb else None,
                    'max': max(mb) if mb else None,
                    'growth': round(mb[-1] - mb[0], 1) if len(mb) > 1 else None},
+        'rss_curve': [[round(t, 1), n, round(r / 2 ** 20, 1)] for t, n, r in curve if r],
     }
 
 
@@ -225,8 +229,10 @@ def machine() -> dict:
             'date': time.strftime('%Y-%m-%d %H:%M:%S %Z')}
 
 
-def write_report(result: dict, out_prefix: str, title: str, command: str) -> None:
-    """``OUT.json`` (everything) and ``OUT.md`` (a readable summary with the command)."""
+def write_report(result: dict, out_prefix: str, title: str, command: str,
+                 json_only: Sequence[str] = ('rss_curve',)) -> None:
+    """``OUT.json`` (everything) and ``OUT.md`` (a readable summary with the command, without
+    the ``json_only`` keys)."""
     os.makedirs(os.path.dirname(out_prefix) or '.', exist_ok=True)
     result = dict(result, command=command, machine=machine())
     with open(out_prefix + '.json', 'w') as f:
@@ -237,7 +243,7 @@ def write_report(result: dict, out_prefix: str, title: str, command: str) -> Non
              '| what | value |', '|---|---|']
     long = {}
     for key, value in result.items():
-        if key in ('command', 'machine'):
+        if key in ('command', 'machine', *json_only):
             continue
         text = json.dumps(value)
         if len(text) > 200 or '\n' in str(value):
