@@ -197,7 +197,8 @@ _ERROR_RESPONSES = {
     400: {'model': ErrorResponse, 'description': 'unreadable, truncated or empty image'},
     413: {'model': ErrorResponse, 'description': 'upload or image dimensions over the limits'},
     415: {'model': ErrorResponse, 'description': 'not JPEG, PNG, BMP, WEBP or HEIC (by content)'},
-    422: {'model': ErrorResponse, 'description': 'missing or malformed `file` field'},
+    422: {'model': ErrorResponse, 'description': 'missing or malformed `file` field, or a JPEG '
+                                                 'of too many scans to decode in time'},
     500: {'model': ErrorResponse, 'description': 'the detector failed'},
     503: {'model': ErrorResponse, 'description': 'model not loaded yet, or overloaded'},
     504: {'model': ErrorResponse, 'description': 'not done within the per-image timeout'},
